@@ -1,0 +1,71 @@
+//! Background jobs. Today one: deleting keys whose waiting period has passed.
+//!
+//! Time comes from the service's clock, so a test advances a manual clock and the job acts
+//! on its next tick without anyone waiting days.
+
+use std::time::Duration;
+
+use trent_audit::{AuditEvent, Resource, UserIdentity};
+use trent_store::{Store, StoreError};
+
+use crate::{Service, keys};
+
+/// Runs the jobs every `interval` until the task is aborted.
+pub async fn run(svc: Service, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = svc.delete_due_keys().await {
+            tracing::warn!(error = %e, "key deletion job failed; will retry");
+        }
+    }
+}
+
+impl Service {
+    /// Deletes every key whose deletion date has passed; returns how many were deleted.
+    pub async fn delete_due_keys(&self) -> Result<usize, StoreError> {
+        let now = self.clock().now();
+        let due = self.store().keys_due_for_deletion(now).await?;
+        let mut deleted = 0;
+        for (region, key_id) in due {
+            // Read the key again: a CancelKeyDeletion may have won the race.
+            let Some(record) = self.store().key(&region, &key_id).await? else {
+                continue;
+            };
+            let still_due = record.state == trent_types::KeyState::PendingDeletion
+                && record.deletion_date.is_some_and(|d| d <= now);
+            if !still_due {
+                continue;
+            }
+            match self.store().delete_key(&region, &key_id).await {
+                Ok(()) | Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+            self.invalidate_key(&region, &key_id);
+            self.invalidate_aliases_of(&key_id);
+            deleted += 1;
+            let arn = keys::record_arn(&record);
+            let mut event = AuditEvent::new(now, "DeleteKey", "");
+            event.event_type = "AwsServiceEvent";
+            event.user_identity = UserIdentity {
+                account_id: Some(record.account.as_str().to_owned()),
+                ..UserIdentity::default()
+            };
+            event.aws_region = region.as_str().to_owned();
+            event.source_ip_address = "kms.amazonaws.com".to_owned();
+            event.user_agent = "kms.amazonaws.com".to_owned();
+            event.recipient_account_id = record.account.as_str().to_owned();
+            event.request_parameters = serde_json::json!({ "keyId": arn });
+            event.resources = vec![Resource {
+                account_id: record.account.as_str().to_owned(),
+                resource_type: "AWS::KMS::Key",
+                arn,
+            }];
+            if self.audit().record_durable(now, event).await.is_err() {
+                tracing::error!("audit event of a key deletion could not be recorded");
+            }
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,209 @@
+//! The service: every KMS operation, between an authenticated caller and the store.
+//!
+//! This crate owns what a call means. `ops/` holds one file per operation, all the same
+//! shape: the operation's facts as constants (its IAM action, the key states it accepts, the
+//! key usages it accepts) in an [`ops::OpSpec`], and a `run` function. A shared pre-flight
+//! ([`keys`]) resolves the key a request names, checks its state and usage, and asks
+//! [`authz`] — before any key material is unsealed. [`dispatch`] wraps every call to parse
+//! and validate the request, run it, and record its audit event. Background jobs ([`jobs`])
+//! delete keys whose waiting period has passed. Key state rules live in [`state`].
+//!
+//! It must never know about HTTP (the server hands it a [`Caller`] and a body), never hold a
+//! global, and never let plaintext, key material or a secret into a log line, an error or an
+//! audit event. Time comes from the injected clock.
+
+pub mod authz;
+mod cache;
+mod caller;
+pub mod dispatch;
+mod error;
+mod identity;
+pub mod jobs;
+pub mod keys;
+pub mod ops;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use trent_audit::AuditLog;
+use trent_seal::{FileRoot, RootOfTrust, Sealer};
+use trent_store::sqlite::SqliteStore;
+use trent_store::{AnyStore, Store};
+use trent_types::{Clock, SystemClock};
+
+pub use cache::CachedKey;
+pub use caller::{Caller, Rejected};
+pub use error::{Error, Result};
+pub use identity::{Credential, DEFAULT_PRINCIPAL, Identities};
+
+/// How to start a [`Service`].
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// Holds the database and the root key file.
+    pub data_dir: PathBuf,
+    pub identities: Identities,
+    pub clock: Arc<dyn Clock>,
+    /// How often the deletion job looks for keys whose waiting period has passed.
+    pub job_interval: Duration,
+    /// How many keys the key cache holds.
+    pub key_cache_capacity: usize,
+}
+
+impl ServiceOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            identities: Identities::default_local(),
+            clock: Arc::new(SystemClock),
+            job_interval: Duration::from_secs(60),
+            key_cache_capacity: 100_000,
+        }
+    }
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Seal(#[from] trent_seal::SealError),
+    #[error("store: {0}")]
+    Store(#[from] trent_store::StoreError),
+}
+
+/// The KMS service. Cheap to clone; every clone is the same service.
+#[derive(Clone, Debug)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<AnyStore>,
+    sealer: Sealer,
+    keys: cache::KeyCache,
+    aliases: cache::AliasCache,
+    audit: AuditLog,
+    clock: Arc<dyn Clock>,
+    identities: Identities,
+}
+
+impl std::fmt::Debug for cache::KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyCache")
+    }
+}
+
+impl std::fmt::Debug for cache::AliasCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AliasCache")
+    }
+}
+
+/// The service's background tasks; [`Background::shutdown`] stops the jobs and flushes the
+/// audit trail.
+#[derive(Debug)]
+pub struct Background {
+    jobs: tokio::task::JoinHandle<()>,
+    audit_writer: tokio::task::JoinHandle<()>,
+}
+
+const WRAPPED_DEK: &str = "seal.wrapped_dek";
+
+impl Service {
+    /// Opens (or creates) the data directory, the root of trust and the store, and starts the
+    /// audit writer and the background jobs.
+    pub async fn start(opts: ServiceOptions) -> Result<(Self, Background), StartError> {
+        create_private_dir(&opts.data_dir)?;
+        let root = FileRoot::open_or_create(&opts.data_dir.join("root.key"))?;
+        let store = Arc::new(AnyStore::Sqlite(
+            SqliteStore::open(&opts.data_dir.join("trent.db")).await?,
+        ));
+        let sealer = open_sealer(&root, store.as_ref()).await?;
+        let (audit, audit_writer) = trent_audit::spawn_writer(store.clone()).await?;
+        let service = Self {
+            inner: Arc::new(Inner {
+                store,
+                sealer,
+                keys: cache::KeyCache::new(opts.key_cache_capacity),
+                aliases: cache::AliasCache::new(opts.key_cache_capacity),
+                audit,
+                clock: opts.clock,
+                identities: opts.identities,
+            }),
+        };
+        let jobs = tokio::spawn(jobs::run(service.clone(), opts.job_interval));
+        Ok((service, Background { jobs, audit_writer }))
+    }
+
+    pub fn identities(&self) -> &Identities {
+        &self.inner.identities
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    pub(crate) fn store(&self) -> &AnyStore {
+        &self.inner.store
+    }
+
+    pub(crate) fn sealer(&self) -> &Sealer {
+        &self.inner.sealer
+    }
+
+    pub(crate) fn audit(&self) -> &AuditLog {
+        &self.inner.audit
+    }
+
+    /// Whether the store answers, for `/ready`.
+    pub async fn ready(&self) -> bool {
+        self.inner.store.ping().await.is_ok()
+    }
+}
+
+impl Background {
+    /// Stops the background jobs and waits until every audit event handed over so far is
+    /// durable. Call after the server stopped taking requests and every [`Service`] clone is
+    /// dropped, or the audit writer keeps waiting for more.
+    pub async fn shutdown(self) {
+        self.jobs.abort();
+        let _ = self.jobs.await;
+        let _ = self.audit_writer.await;
+    }
+}
+
+fn create_private_dir(path: &Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let err = |source| StartError::DataDir {
+        path: path.to_owned(),
+        source,
+    };
+    if !path.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Unwraps the store's data-encryption key, creating and wrapping one at first start.
+async fn open_sealer(root: &dyn RootOfTrust, store: &AnyStore) -> Result<Sealer, StartError> {
+    let wrapped = match store.setting(WRAPPED_DEK).await? {
+        Some(w) => w,
+        None => {
+            let dek = trent_seal::generate_dek()?;
+            let wrapped = root.wrap(&dek)?;
+            store.init_setting(WRAPPED_DEK, &wrapped).await?
+        }
+    };
+    Ok(Sealer::new(root, &wrapped)?)
+}

@@ -1,0 +1,48 @@
+//! CancelKeyDeletion: a key pending deletion returns, disabled.
+
+use serde_json::{Value, json};
+use trent_api::Operation;
+use trent_api::ops::cancel_key_deletion::{Request, Response};
+use trent_types::KeyState;
+
+use super::{Ctx, Handler, OpSpec, need};
+use crate::{Error, Result};
+
+#[derive(Debug)]
+pub struct Op;
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::CancelKeyDeletion,
+        action: "kms:CancelKeyDeletion",
+        // Checked in `run` for AWS's wording.
+        key_states: crate::state::ANY,
+        key_usages: None,
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({ "keyId": req.key_id })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let (_, arn) = cx
+            .svc
+            .change_key(cx.caller, &Self::SPEC, key_ref, |key, arn| {
+                if key.state != KeyState::PendingDeletion {
+                    return Err(Error::invalid_state(format!(
+                        "{arn} is not pending deletion."
+                    )));
+                }
+                key.state = KeyState::Disabled;
+                key.deletion_date = None;
+                key.pending_window_days = None;
+                Ok(())
+            })
+            .await?;
+        cx.touched(&arn);
+        Ok(Response { key_id: Some(arn) })
+    }
+}

@@ -1,0 +1,38 @@
+//! DescribeKey: a key's metadata, in any state.
+
+use serde_json::{Value, json};
+use trent_api::Operation;
+use trent_api::ops::describe_key::{Request, Response};
+
+use super::{Ctx, Handler, OpSpec, key_metadata, need};
+use crate::{Result, state};
+
+#[derive(Debug)]
+pub struct Op;
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::DescribeKey,
+        action: "kms:DescribeKey",
+        key_states: state::ANY,
+        key_usages: None,
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({ "keyId": req.key_id })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let (record, arn) = cx
+            .svc
+            .preflight_record(cx.caller, &Self::SPEC, key_ref)
+            .await?;
+        cx.touched(&arn);
+        Ok(Response {
+            key_metadata: Some(key_metadata(&record)),
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! DisableKey: stops a key from being used for cryptography until it is enabled again.
+
+use serde_json::{Value, json};
+use trent_api::Operation;
+use trent_api::ops::disable_key::{Request, Response};
+use trent_types::KeyState;
+
+use super::{Ctx, Handler, OpSpec, need};
+use crate::{Result, state};
+
+#[derive(Debug)]
+pub struct Op;
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::DisableKey,
+        action: "kms:DisableKey",
+        key_states: state::TOGGLEABLE,
+        key_usages: None,
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({ "keyId": req.key_id })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let (_, arn) = cx
+            .svc
+            .change_key(cx.caller, &Self::SPEC, key_ref, |key, _| {
+                key.state = KeyState::Disabled;
+                Ok(())
+            })
+            .await?;
+        cx.touched(&arn);
+        Ok(Response {})
+    }
+}

@@ -1,0 +1,97 @@
+//! One file per operation, each the same shape: `SPEC` (the operation's facts, read by the
+//! shared pre-flight), `audit_params` (what of the request CloudTrail may keep), and `run`.
+
+use std::future::Future;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use trent_api::{Operation, Validate};
+use trent_types::{KeyState, KeyUsage};
+
+use crate::{Caller, Result, Service};
+
+mod common;
+pub use common::*;
+
+pub mod cancel_key_deletion;
+pub mod create_alias;
+pub mod create_key;
+pub mod decrypt;
+pub mod delete_alias;
+pub mod describe_key;
+pub mod disable_key;
+pub mod enable_key;
+pub mod encrypt;
+pub mod generate_data_key;
+pub mod generate_data_key_without_plaintext;
+pub mod generate_random;
+pub mod list_aliases;
+pub mod list_keys;
+pub mod list_resource_tags;
+pub mod re_encrypt;
+pub mod schedule_key_deletion;
+pub mod tag_resource;
+pub mod untag_resource;
+pub mod update_alias;
+pub mod update_key_description;
+
+/// The facts of an operation that the pre-flight checks.
+#[derive(Debug)]
+pub struct OpSpec {
+    pub operation: Operation,
+    /// The IAM action it needs (`kms:Encrypt`).
+    pub action: &'static str,
+    /// The key states it accepts.
+    pub key_states: &'static [KeyState],
+    /// The key usages it accepts; `None` for operations that do not use key material.
+    pub key_usages: Option<&'static [KeyUsage]>,
+}
+
+/// What an operation runs with: the service, the caller, and the audit notes it adds.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub svc: &'a Service,
+    pub caller: &'a Caller,
+    resources: Mutex<Vec<String>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(svc: &'a Service, caller: &'a Caller) -> Self {
+        Self {
+            svc,
+            caller,
+            resources: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Names a key ARN the call touched, for the audit event's `resources`.
+    pub fn touched(&self, key_arn: &str) {
+        let mut r = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+        if !r.iter().any(|a| a == key_arn) {
+            r.push(key_arn.to_owned());
+        }
+    }
+
+    pub(crate) fn into_resources(self) -> Vec<String> {
+        self.resources
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// An operation. Each `ops/<operation>.rs` implements it for a unit struct `Op`.
+pub trait Handler {
+    type Request: DeserializeOwned + Validate + Send;
+    type Response: Serialize + Send;
+    const SPEC: OpSpec;
+
+    /// The request's parameters as CloudTrail records them: never plaintext, ciphertext or
+    /// anything secret.
+    fn audit_params(req: &Self::Request) -> serde_json::Value;
+
+    fn run<'a>(
+        cx: &'a Ctx<'a>,
+        req: Self::Request,
+    ) -> impl Future<Output = Result<Self::Response>> + Send + 'a;
+}

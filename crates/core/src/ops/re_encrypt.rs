@@ -1,0 +1,98 @@
+//! ReEncrypt: decrypt under one key and encrypt under another (or the same) without the
+//! plaintext leaving Trent. Needs kms:ReEncryptFrom on the source and kms:ReEncryptTo on
+//! the destination.
+
+use serde_json::{Value, json};
+use trent_api::ops::re_encrypt::{Request, Response};
+use trent_api::{Blob, Operation};
+use trent_types::KeyUsage;
+
+use super::decrypt::decrypt_blob;
+use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, need, symmetric_algorithm};
+use crate::{Error, Result, state};
+
+#[derive(Debug)]
+pub struct Op;
+
+/// The destination half's facts.
+const DESTINATION: OpSpec = OpSpec {
+    operation: Operation::ReEncrypt,
+    action: "kms:ReEncryptTo",
+    key_states: state::ENABLED,
+    key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+};
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    /// The source half's facts.
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::ReEncrypt,
+        action: "kms:ReEncryptFrom",
+        key_states: state::ENABLED,
+        key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({
+            "sourceKeyId": req.source_key_id,
+            "destinationKeyId": req.destination_key_id,
+            "sourceEncryptionContext": req.source_encryption_context,
+            "destinationEncryptionContext": req.destination_encryption_context,
+            "sourceEncryptionAlgorithm": req.source_encryption_algorithm.as_deref().unwrap_or("SYMMETRIC_DEFAULT"),
+            "destinationEncryptionAlgorithm": req.destination_encryption_algorithm.as_deref().unwrap_or("SYMMETRIC_DEFAULT"),
+        })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let blob = need(req.ciphertext_blob, "CiphertextBlob")?;
+        let source_context = encryption_context(req.source_encryption_context)?;
+        let destination_context = encryption_context(req.destination_encryption_context)?;
+        let destination_target = cx
+            .svc
+            .resolve(
+                cx.caller,
+                need(req.destination_key_id.as_deref(), "DestinationKeyId")?,
+            )
+            .await?;
+        let (source_arn, plaintext, source_material) = decrypt_blob(
+            cx,
+            &Self::SPEC,
+            blob.as_bytes(),
+            req.source_key_id.as_deref(),
+            &source_context,
+            req.source_encryption_algorithm.as_deref(),
+            None,
+        )
+        .await?;
+        let destination = cx
+            .svc
+            .preflight_crypto(cx.caller, &DESTINATION, &destination_target)
+            .await?;
+        cx.touched(&destination.arn);
+        let algorithm = symmetric_algorithm(
+            req.destination_encryption_algorithm.as_deref(),
+            &destination.arn,
+        )?;
+        dry_run(req.dry_run)?;
+        let current = destination.current().ok_or_else(|| {
+            Error::internal(format!("{} has no current material", destination.arn))
+        })?;
+        let out = current
+            .encrypt(
+                destination.record.key_id.as_str(),
+                &destination_context,
+                plaintext.as_bytes(),
+            )
+            .map_err(Error::internal)?;
+        Ok(Response {
+            ciphertext_blob: Some(Blob(out)),
+            source_key_id: Some(source_arn),
+            key_id: Some(destination.arn.clone()),
+            source_encryption_algorithm: Some(trent_types::EncryptionAlgorithm::SymmetricDefault),
+            destination_encryption_algorithm: Some(algorithm),
+            source_key_material_id: Some(source_material),
+            destination_key_material_id: Some(current.material_id().to_hex()),
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! ScheduleKeyDeletion: the key is disabled at once and deleted when its waiting period
+//! (7 to 30 days, 30 by default) has passed, unless CancelKeyDeletion comes first.
+
+use serde_json::{Value, json};
+use trent_api::Operation;
+use trent_api::ops::schedule_key_deletion::{Request, Response};
+use trent_types::KeyState;
+
+use super::{Ctx, Handler, OpSpec, need};
+use crate::{Error, Result, state};
+
+#[derive(Debug)]
+pub struct Op;
+
+pub const DEFAULT_WINDOW_DAYS: u32 = 30;
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::ScheduleKeyDeletion,
+        action: "kms:ScheduleKeyDeletion",
+        key_states: state::DELETABLE,
+        key_usages: None,
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({
+            "keyId": req.key_id,
+            "pendingWindowInDays": req.pending_window_in_days.unwrap_or(i64::from(DEFAULT_WINDOW_DAYS)),
+        })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let days = match req.pending_window_in_days {
+            None => DEFAULT_WINDOW_DAYS,
+            // Validation bounded it to 7..=30.
+            Some(d) => {
+                u32::try_from(d).map_err(|_| Error::validation("Invalid PendingWindowInDays."))?
+            }
+        };
+        let deletion_date = cx.svc.clock().now().plus_days(days);
+        let (_, arn) = cx
+            .svc
+            .change_key(cx.caller, &Self::SPEC, key_ref, |key, _| {
+                key.state = KeyState::PendingDeletion;
+                key.deletion_date = Some(deletion_date);
+                key.pending_window_days = Some(days);
+                Ok(())
+            })
+            .await?;
+        cx.touched(&arn);
+        Ok(Response {
+            key_id: Some(arn),
+            deletion_date: Some(deletion_date),
+            key_state: Some(KeyState::PendingDeletion),
+            pending_window_in_days: Some(i64::from(days)),
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! The conformance suite: what every [`Store`] backend must do, checked the same way for each.
+//!
+//! A backend's tests call [`run`] (or the single checks) on an open store. Every check makes
+//! its own region, account, key ids and setting names, so checks never see each other's data
+//! and the suite also passes on a store that already holds some. The audit trail is the one
+//! thing a store has only one of: [`audit`] continues whatever sequence it finds, so it must
+//! not run beside another writer of audit events on the same store.
+//!
+//! The suite stops at the `Store` trait: what it cannot observe through the trait (durability,
+//! concurrency, the backend's files) each backend tests on its own.
+//!
+//! Orders are compared byte-wise, as Rust orders strings; the test data mixes case and
+//! punctuation so that a backend sorting by a locale's collation fails here.
+
+// This module is a test suite that ships in the library so every backend's tests can call it;
+// a failed expectation is a failed test, reported by a panic like any other assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod aliases;
+mod keys;
+
+use trent_types::{
+    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
+};
+
+pub use aliases::{aliases, list_aliases};
+pub use keys::{
+    delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
+    update_key,
+};
+
+use crate::{
+    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Store, StoreError, Tag,
+};
+
+/// Runs every check.
+pub async fn run<S: Store>(store: &S) {
+    ping(store).await;
+    key_lifecycle(store).await;
+    update_key(store).await;
+    delete_key_cascades(store).await;
+    list_keys(store).await;
+    keys_due_for_deletion(store).await;
+    materials(store).await;
+    aliases(store).await;
+    list_aliases(store).await;
+    tags(store).await;
+    settings(store).await;
+    audit(store).await;
+}
+
+/// An arbitrary instant the records are dated from.
+const T0: i64 = 1_700_000_000_000;
+const DAY: i64 = 86_400_000;
+
+pub async fn ping<S: Store>(store: &S) {
+    store.ping().await.unwrap();
+}
+
+/// Settings: absent until set, and the first value set wins.
+pub async fn settings<S: Store>(store: &S) {
+    let name = format!("conformance-{}", fresh_hex());
+    assert_eq!(store.setting(&name).await.unwrap(), None);
+    let first = b"\x00first\xff".to_vec();
+    assert_eq!(store.init_setting(&name, &first).await.unwrap(), first);
+    assert_eq!(store.init_setting(&name, b"second").await.unwrap(), first);
+    assert_eq!(store.setting(&name).await.unwrap(), Some(first));
+
+    let empty = format!("conformance-{}", fresh_hex());
+    assert_eq!(
+        store.init_setting(&empty, b"").await.unwrap(),
+        Vec::<u8>::new()
+    );
+    assert_eq!(store.setting(&empty).await.unwrap(), Some(vec![]));
+}
+
+/// The audit trail: appends continue the sequence exactly, atomically, and read back in order.
+pub async fn audit<S: Store>(store: &S) {
+    let before = store.last_audit().await.unwrap();
+    let base = before.as_ref().map_or(0, |r| r.seq);
+
+    // Refused without a trace: a gap, a repeat, a gap or disorder inside a batch.
+    let refused: [Vec<i64>; 5] = [
+        vec![base + 2],
+        vec![base],
+        vec![base + 1, base + 3],
+        vec![base + 2, base + 1],
+        vec![base + 1, base + 1],
+    ];
+    for seqs in refused {
+        let events: Vec<_> = seqs.iter().map(|&seq| audit_record(seq)).collect();
+        let result = store.append_audit(&events).await;
+        assert!(
+            matches!(result, Err(StoreError::Conflict)),
+            "{seqs:?}: {result:?}"
+        );
+        assert_eq!(store.last_audit().await.unwrap(), before, "{seqs:?}");
+    }
+
+    store.append_audit(&[]).await.unwrap();
+    assert_eq!(store.last_audit().await.unwrap(), before);
+
+    let batch: Vec<_> = (1..=3).map(|i| audit_record(base + i)).collect();
+    store.append_audit(&batch).await.unwrap();
+    assert_eq!(store.last_audit().await.unwrap(), Some(batch[2].clone()));
+    assert_eq!(store.list_audit(base, 10).await.unwrap(), batch);
+    assert_eq!(store.list_audit(base, 2).await.unwrap(), batch[0..2]);
+    assert_eq!(store.list_audit(base + 1, 1).await.unwrap(), batch[1..2]);
+    assert_eq!(store.list_audit(base + 3, 10).await.unwrap(), vec![]);
+
+    let next = audit_record(base + 4);
+    store
+        .append_audit(std::slice::from_ref(&next))
+        .await
+        .unwrap();
+    // A second writer that read the same last record must lose.
+    let result = store.append_audit(&[audit_record(base + 4)]).await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+    assert_eq!(store.last_audit().await.unwrap(), Some(next.clone()));
+    let mut all = batch;
+    all.push(next);
+    assert_eq!(store.list_audit(base, 100).await.unwrap(), all);
+}
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+/// A region and account no other check uses.
+struct Scope {
+    region: Region,
+    account: AccountId,
+}
+
+impl Scope {
+    fn fresh() -> Self {
+        let account: String = fresh_hex()
+            .bytes()
+            .take(12)
+            .map(|b| char::from(b'0' + (b % 10)))
+            .collect();
+        Self::fresh_region_of(&AccountId::parse(&account).unwrap())
+    }
+
+    /// A fresh region for an account that may already exist.
+    fn fresh_region_of(account: &AccountId) -> Self {
+        Self {
+            region: Region::parse(&format!("cf-{}-1", &fresh_hex()[..12])).unwrap(),
+            account: account.clone(),
+        }
+    }
+
+    /// An enabled symmetric key with a fresh id and its current material.
+    fn new_key(&self) -> (KeyRecord, MaterialRecord) {
+        self.new_key_with_id(KeyId::new_random())
+    }
+
+    fn new_key_with_id(&self, key_id: KeyId) -> (KeyRecord, MaterialRecord) {
+        let material = MaterialRecord {
+            region: self.region.clone(),
+            key_id: key_id.clone(),
+            material_id: MaterialId::from_hex(&format!("{}{}", fresh_hex(), fresh_hex())).unwrap(),
+            state: MaterialState::Current,
+            created: ts(T0),
+            sealed: format!("sealed:{}", fresh_hex()).into_bytes(),
+        };
+        let key = KeyRecord {
+            region: self.region.clone(),
+            account: self.account.clone(),
+            key_id,
+            description: "conformance key".into(),
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
+            state: KeyState::Enabled,
+            creation_date: ts(T0),
+            deletion_date: None,
+            pending_window_days: None,
+            policy: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
+            multi_region: false,
+            current_material: Some(material.material_id),
+            version: 0,
+        };
+        (key, material)
+    }
+
+    fn alias(&self, name: &str, target: &KeyId, at: i64) -> AliasRecord {
+        AliasRecord {
+            region: self.region.clone(),
+            account: self.account.clone(),
+            name: AliasName::parse(name).unwrap(),
+            target_key_id: target.clone(),
+            creation_date: ts(at),
+            last_updated_date: ts(at),
+        }
+    }
+}
+
+/// 32 random lowercase hex digits (from a UUIDv4, the randomness this crate already has).
+fn fresh_hex() -> String {
+    KeyId::new_random().as_str().replace('-', "")
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+fn audit_record(seq: i64) -> AuditRecord {
+    let mut hash = [0xa5; 32];
+    hash[..8].copy_from_slice(&seq.to_be_bytes());
+    AuditRecord {
+        seq,
+        event_id: format!("{}-{seq}", fresh_hex()),
+        time: ts(T0 + seq),
+        event_json: format!(r#"{{"eventName":"Encrypt","seq":{seq},"note":"ünï"}}"#),
+        hash,
+    }
+}

@@ -1,0 +1,319 @@
+//! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
+//! tags, and the audit trail.
+//!
+//! This crate owns the [`Store`] trait — narrow, typed, one method per question or change,
+//! every multi-record change atomic inside one method — the records it speaks in, the
+//! conformance suite every backend passes ([`conformance`]), and the backends themselves
+//! (`sqlite`, the embedded default). Each backend owns its SQL and its migrations.
+//!
+//! It must never see plaintext key material (records carry only sealed blobs), never decide
+//! policy or key-state rules (that is `trent-core`), and never log a record's contents.
+
+pub mod conformance;
+mod records;
+pub mod sqlite;
+
+use std::future::Future;
+
+pub use records::{
+    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Page, StoreError, Tag,
+};
+pub use sqlite::SqliteStore;
+use trent_types::{AccountId, AliasName, KeyId, Region, Timestamp};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage every backend provides. Methods are async and cancellation-safe: a change is
+/// either committed entirely or not at all, and a method that returned `Ok` is durable.
+pub trait Store: Send + Sync + 'static {
+    // ---- keys -------------------------------------------------------------------------
+
+    /// Inserts a new key with its first material and its tags, atomically.
+    /// `Conflict` if a key with that id already exists in the region.
+    fn create_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        tags: &[Tag],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The key with this id in this region, whichever account owns it.
+    fn key(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Option<KeyRecord>>> + Send;
+
+    /// Replaces the mutable fields of a key (description, state, deletion date, pending
+    /// window, policy, current material) if its stored `version` equals `key.version`; the
+    /// stored version becomes `key.version + 1`. The other fields keep their stored values.
+    /// `NotFound` if the key is gone, `Conflict` if the version moved.
+    fn update_key(&self, key: &KeyRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes a key with everything that belongs to it (materials, aliases, tags).
+    /// `NotFound` if there is no such key.
+    fn delete_key(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Keys of one account in one region ordered by key id, the first `limit` after `after`.
+    fn list_keys(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<KeyRecord>>> + Send;
+
+    /// Keys in state PendingDeletion whose deletion date is at or before `now`, any region.
+    fn keys_due_for_deletion(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(Region, KeyId)>>> + Send;
+
+    // ---- key material -----------------------------------------------------------------
+
+    /// Every material of a key, oldest first.
+    fn materials(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Vec<MaterialRecord>>> + Send;
+
+    // ---- aliases ----------------------------------------------------------------------
+
+    /// `Conflict` if the alias exists in that account and region; `NotFound` if its target
+    /// key does not exist.
+    fn create_alias(&self, alias: &AliasRecord) -> impl Future<Output = Result<()>> + Send;
+
+    fn alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> impl Future<Output = Result<Option<AliasRecord>>> + Send;
+
+    /// Points an existing alias at another key and sets its last-updated date.
+    /// `NotFound` if the alias or the target key does not exist.
+    fn update_alias(&self, alias: &AliasRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// `NotFound` if there is no such alias.
+    fn delete_alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Aliases of one account in one region ordered by name, optionally only those
+    /// pointing at `key_id`, the first `limit` after `after`.
+    fn list_aliases(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        key_id: Option<&KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<AliasRecord>>> + Send;
+
+    // ---- tags -------------------------------------------------------------------------
+
+    /// A key's tags ordered by tag key.
+    fn tags(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Vec<Tag>>> + Send;
+
+    /// Adds or overwrites tags (by tag key) on an existing key, atomically.
+    /// `NotFound` if the key does not exist.
+    fn put_tags(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        tags: &[Tag],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the tags with these keys; absent keys are ignored.
+    /// `NotFound` if the key does not exist.
+    fn remove_tags(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        tag_keys: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- settings -----------------------------------------------------------------------
+
+    /// A small named value of the deployment (the wrapped data-encryption key, say).
+    fn setting(&self, name: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    /// Stores `value` under `name` unless one is there already; returns what is stored
+    /// afterwards, so concurrent first starts agree on one value.
+    fn init_setting(
+        &self,
+        name: &str,
+        value: &[u8],
+    ) -> impl Future<Output = Result<Vec<u8>>> + Send;
+
+    // ---- audit --------------------------------------------------------------------------
+
+    /// Appends events in order, atomically. Their `seq` must continue the stored sequence
+    /// (`Conflict` otherwise).
+    fn append_audit(&self, events: &[AuditRecord]) -> impl Future<Output = Result<()>> + Send;
+
+    /// The last stored event, if any.
+    fn last_audit(&self) -> impl Future<Output = Result<Option<AuditRecord>>> + Send;
+
+    /// Events with `seq > after`, in order, at most `limit`.
+    fn list_audit(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    /// Whether the store answers (for `/ready`).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The backend a deployment chose, as one concrete type the service can hold.
+#[derive(Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+}
+
+impl From<SqliteStore> for AnyStore {
+    fn from(store: SqliteStore) -> Self {
+        Self::Sqlite(store)
+    }
+}
+
+/// Forwards one call to whichever backend `self` holds; a new backend is one arm here.
+macro_rules! delegate {
+    ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
+        match $self {
+            AnyStore::Sqlite(store) => store.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn create_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        tags: &[Tag],
+    ) -> Result<()> {
+        delegate!(self.create_key(key, material, tags))
+    }
+
+    async fn key(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyRecord>> {
+        delegate!(self.key(region, key_id))
+    }
+
+    async fn update_key(&self, key: &KeyRecord) -> Result<()> {
+        delegate!(self.update_key(key))
+    }
+
+    async fn delete_key(&self, region: &Region, key_id: &KeyId) -> Result<()> {
+        delegate!(self.delete_key(region, key_id))
+    }
+
+    async fn list_keys(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Page<KeyRecord>> {
+        delegate!(self.list_keys(region, account, after, limit))
+    }
+
+    async fn keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<(Region, KeyId)>> {
+        delegate!(self.keys_due_for_deletion(now))
+    }
+
+    async fn materials(&self, region: &Region, key_id: &KeyId) -> Result<Vec<MaterialRecord>> {
+        delegate!(self.materials(region, key_id))
+    }
+
+    async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {
+        delegate!(self.create_alias(alias))
+    }
+
+    async fn alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> Result<Option<AliasRecord>> {
+        delegate!(self.alias(region, account, name))
+    }
+
+    async fn update_alias(&self, alias: &AliasRecord) -> Result<()> {
+        delegate!(self.update_alias(alias))
+    }
+
+    async fn delete_alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> Result<()> {
+        delegate!(self.delete_alias(region, account, name))
+    }
+
+    async fn list_aliases(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        key_id: Option<&KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Page<AliasRecord>> {
+        delegate!(self.list_aliases(region, account, key_id, after, limit))
+    }
+
+    async fn tags(&self, region: &Region, key_id: &KeyId) -> Result<Vec<Tag>> {
+        delegate!(self.tags(region, key_id))
+    }
+
+    async fn put_tags(&self, region: &Region, key_id: &KeyId, tags: &[Tag]) -> Result<()> {
+        delegate!(self.put_tags(region, key_id, tags))
+    }
+
+    async fn remove_tags(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        tag_keys: &[String],
+    ) -> Result<()> {
+        delegate!(self.remove_tags(region, key_id, tag_keys))
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        delegate!(self.setting(name))
+    }
+
+    async fn init_setting(&self, name: &str, value: &[u8]) -> Result<Vec<u8>> {
+        delegate!(self.init_setting(name, value))
+    }
+
+    async fn append_audit(&self, events: &[AuditRecord]) -> Result<()> {
+        delegate!(self.append_audit(events))
+    }
+
+    async fn last_audit(&self) -> Result<Option<AuditRecord>> {
+        delegate!(self.last_audit())
+    }
+
+    async fn list_audit(&self, after: i64, limit: usize) -> Result<Vec<AuditRecord>> {
+        delegate!(self.list_audit(after, limit))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        delegate!(self.ping())
+    }
+}

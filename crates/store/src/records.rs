@@ -1,0 +1,115 @@
+//! The records the store keeps. Plain values; no plaintext secret is ever one of them.
+
+use trent_types::{
+    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
+};
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict")]
+    Conflict,
+    /// The database cannot be reached or is overloaded; the call may succeed later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+/// One KMS key's metadata. Its material lives in [`MaterialRecord`]s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRecord {
+    pub region: Region,
+    pub account: AccountId,
+    pub key_id: KeyId,
+    pub description: String,
+    pub key_spec: KeySpec,
+    pub key_usage: KeyUsage,
+    pub origin: Origin,
+    pub state: KeyState,
+    pub creation_date: Timestamp,
+    /// Set while the key is PendingDeletion.
+    pub deletion_date: Option<Timestamp>,
+    /// The waiting period chosen when deletion was scheduled.
+    pub pending_window_days: Option<u32>,
+    /// The key policy document, as given (it parsed as JSON).
+    pub policy: String,
+    pub multi_region: bool,
+    /// The material new ciphertexts use.
+    pub current_material: Option<MaterialId>,
+    /// Optimistic-concurrency counter; see [`crate::Store::update_key`].
+    pub version: i64,
+}
+
+/// Whether a material encrypts new data or only decrypts old.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaterialState {
+    Current,
+    NonCurrent,
+}
+
+impl MaterialState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Current => "CURRENT",
+            Self::NonCurrent => "NON_CURRENT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "CURRENT" => Some(Self::Current),
+            "NON_CURRENT" => Some(Self::NonCurrent),
+            _ => None,
+        }
+    }
+}
+
+/// One key material, sealed: only `trent-seal` can open `sealed`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaterialRecord {
+    pub region: Region,
+    pub key_id: KeyId,
+    pub material_id: MaterialId,
+    pub state: MaterialState,
+    pub created: Timestamp,
+    pub sealed: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AliasRecord {
+    pub region: Region,
+    pub account: AccountId,
+    pub name: AliasName,
+    pub target_key_id: KeyId,
+    pub creation_date: Timestamp,
+    pub last_updated_date: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// One audit event as stored: its place in the chain and its CloudTrail-shaped JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    /// 1, 2, 3, ... with no gaps.
+    pub seq: i64,
+    pub event_id: String,
+    pub time: Timestamp,
+    /// The event, serialized once; the hash covers exactly these bytes.
+    pub event_json: String,
+    /// SHA-256 over the previous record's hash and `event_json`.
+    pub hash: [u8; 32],
+}
+
+/// One page of a listing; `more` says whether anything follows the last item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}

@@ -1,0 +1,707 @@
+//! The embedded backend: one SQLite file in the data directory, serving one node.
+//!
+//! Durability comes first: the journal is WAL and `synchronous = FULL`, so a call that returned
+//! `Ok` survives `kill -9` and power loss. All writes go through a pool of exactly one
+//! connection, so writers queue in-process instead of fighting over SQLite's lock, and every
+//! write transaction starts with `BEGIN IMMEDIATE`, so one that reads before it writes never
+//! fails to upgrade its lock (another process on the same file waits on the busy timeout).
+//! Reads use a separate pool of read-only connections, which WAL lets run beside the writer.
+//!
+//! The schema is this module's: `MIGRATIONS` (the SQL files beside it) is applied in order at open, inside one
+//! transaction, and `schema_version` records how far a database has come.
+
+mod rows;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use trent_types::{AccountId, AliasName, KeyId, KeyState, Region, Timestamp};
+
+use self::rows::{
+    alias_from_row, audit_from_row, column, db_error, key_from_row, material_from_row,
+};
+use crate::{
+    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, Page, Result, Store, StoreError, Tag,
+};
+
+/// How long a statement waits for another process's lock before giving up as `Unavailable`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a call waits for a pooled connection (writers queue here) before `Unavailable`.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Read-only connections; WAL lets them read while the writer writes.
+const READERS: u32 = 4;
+
+/// The schema, one entry per version; entry `i` takes a database from version `i` to `i + 1`.
+/// Never edit an entry that has shipped: append a new one.
+const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
+
+/// The Trent store in one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating the file if it is missing (its directory must
+    /// exist), and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(
+                options
+                    .clone()
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full),
+            )
+            .await
+            .map_err(db_error)?;
+        migrate(&writer).await?;
+        // Opened after the writer: the file exists and is in WAL mode (a persistent setting).
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db_error)?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            reader,
+        })
+    }
+
+    /// Closes every connection, waiting for them to finish. Calls made afterwards fail
+    /// with `Unavailable`.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// A write transaction on the single writer connection.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)
+    }
+}
+
+/// Applies the migrations this database has not seen yet, all in one transaction.
+async fn migrate(writer: &SqlitePool) -> Result<()> {
+    let mut tx = writer
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(db_error)?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY) STRICT")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if current > known {
+        return Err(StoreError::Other(format!(
+            "database schema version {current} is newer than this build knows ({known})"
+        )));
+    }
+    for (version, sql) in (1..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= current) {
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("INSERT INTO schema_version (version) VALUES (?)")
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+// Column lists as macros so that `concat!` builds every statement at compile time.
+macro_rules! key_columns {
+    () => {
+        "region, key_id, account, description, key_spec, key_usage, origin, state, \
+         creation_date, deletion_date, pending_window_days, policy, multi_region, \
+         current_material, version"
+    };
+}
+macro_rules! material_columns {
+    () => {
+        "region, key_id, material_id, state, created, sealed"
+    };
+}
+macro_rules! alias_columns {
+    () => {
+        "region, account, name, target_key_id, creation_date, last_updated_date"
+    };
+}
+macro_rules! audit_columns {
+    () => {
+        "seq, event_id, time, event_json, hash"
+    };
+}
+
+impl Store for SqliteStore {
+    async fn create_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        tags: &[Tag],
+    ) -> Result<()> {
+        if material.region != key.region || material.key_id != key.key_id {
+            return Err(StoreError::Other(
+                "material record names another key".into(),
+            ));
+        }
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, \
+             origin, state, creation_date, deletion_date, pending_window_days, policy, \
+             multi_region, current_material, version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(key.region.as_str())
+        .bind(key.key_id.as_str())
+        .bind(key.account.as_str())
+        .bind(key.description.as_str())
+        .bind(key.key_spec.as_str())
+        .bind(key.key_usage.as_str())
+        .bind(key.origin.as_str())
+        .bind(key.state.as_str())
+        .bind(key.creation_date.millis())
+        .bind(key.deletion_date.map(Timestamp::millis))
+        .bind(key.pending_window_days)
+        .bind(key.policy.as_str())
+        .bind(key.multi_region)
+        .bind(key.current_material.map(|m| m.to_hex()))
+        .bind(key.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO materials (region, key_id, material_id, state, created, sealed) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(material.region.as_str())
+        .bind(material.key_id.as_str())
+        .bind(material.material_id.to_hex())
+        .bind(material.state.as_str())
+        .bind(material.created.millis())
+        .bind(material.sealed.as_slice())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn key(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyRecord>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            key_columns!(),
+            " FROM keys WHERE region = ? AND key_id = ?"
+        ))
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(key_from_row)
+        .transpose()
+    }
+
+    async fn update_key(&self, key: &KeyRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        let updated = sqlx::query(
+            "UPDATE keys SET description = ?, state = ?, deletion_date = ?, \
+             pending_window_days = ?, policy = ?, current_material = ?, version = version + 1 \
+             WHERE region = ? AND key_id = ? AND version = ?",
+        )
+        .bind(key.description.as_str())
+        .bind(key.state.as_str())
+        .bind(key.deletion_date.map(Timestamp::millis))
+        .bind(key.pending_window_days)
+        .bind(key.policy.as_str())
+        .bind(key.current_material.map(|m| m.to_hex()))
+        .bind(key.region.as_str())
+        .bind(key.key_id.as_str())
+        .bind(key.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if updated == 0 {
+            return Err(if key_exists(&mut tx, &key.region, &key.key_id).await? {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            });
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_key(&self, region: &Region, key_id: &KeyId) -> Result<()> {
+        // Materials, aliases and tags go with it: ON DELETE CASCADE.
+        let deleted = sqlx::query("DELETE FROM keys WHERE region = ? AND key_id = ?")
+            .bind(region.as_str())
+            .bind(key_id.as_str())
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_keys(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Page<KeyRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            key_columns!(),
+            " FROM keys WHERE region = ? AND account = ? AND key_id > ? \
+             ORDER BY key_id LIMIT ?"
+        ))
+        .bind(region.as_str())
+        .bind(account.as_str())
+        .bind(after.map_or("", KeyId::as_str))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        Ok(page(
+            rows.iter().map(key_from_row).collect::<Result<_>>()?,
+            limit,
+        ))
+    }
+
+    async fn keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<(Region, KeyId)>> {
+        let rows = sqlx::query(
+            "SELECT region, key_id FROM keys WHERE state = ? AND deletion_date <= ? \
+             ORDER BY deletion_date, region, key_id",
+        )
+        .bind(KeyState::PendingDeletion.as_str())
+        .bind(now.millis())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    column(row, "region", Region::parse)?,
+                    column(row, "key_id", KeyId::parse)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn materials(&self, region: &Region, key_id: &KeyId) -> Result<Vec<MaterialRecord>> {
+        // Ties on `created` fall back to insertion order.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            material_columns!(),
+            " FROM materials WHERE region = ? AND key_id = ? \
+             ORDER BY created, rowid"
+        ))
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(material_from_row).collect()
+    }
+
+    async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        if !key_exists(&mut tx, &alias.region, &alias.target_key_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO aliases (region, account, name, target_key_id, creation_date, \
+             last_updated_date) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(alias.region.as_str())
+        .bind(alias.account.as_str())
+        .bind(alias.name.as_str())
+        .bind(alias.target_key_id.as_str())
+        .bind(alias.creation_date.millis())
+        .bind(alias.last_updated_date.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> Result<Option<AliasRecord>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            alias_columns!(),
+            " FROM aliases WHERE region = ? AND account = ? AND name = ?"
+        ))
+        .bind(region.as_str())
+        .bind(account.as_str())
+        .bind(name.as_str())
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(alias_from_row)
+        .transpose()
+    }
+
+    async fn update_alias(&self, alias: &AliasRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        if !key_exists(&mut tx, &alias.region, &alias.target_key_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        let updated = sqlx::query(
+            "UPDATE aliases SET target_key_id = ?, last_updated_date = ? \
+             WHERE region = ? AND account = ? AND name = ?",
+        )
+        .bind(alias.target_key_id.as_str())
+        .bind(alias.last_updated_date.millis())
+        .bind(alias.region.as_str())
+        .bind(alias.account.as_str())
+        .bind(alias.name.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_alias(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        name: &AliasName,
+    ) -> Result<()> {
+        let deleted =
+            sqlx::query("DELETE FROM aliases WHERE region = ? AND account = ? AND name = ?")
+                .bind(region.as_str())
+                .bind(account.as_str())
+                .bind(name.as_str())
+                .execute(&self.writer)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_aliases(
+        &self,
+        region: &Region,
+        account: &AccountId,
+        key_id: Option<&KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Page<AliasRecord>> {
+        let after = after.map_or("", AliasName::as_str);
+        let query = match key_id {
+            None => sqlx::query(concat!(
+                "SELECT ",
+                alias_columns!(),
+                " FROM aliases WHERE region = ? AND account = ? AND name > ? ORDER BY name LIMIT ?"
+            ))
+            .bind(region.as_str())
+            .bind(account.as_str())
+            .bind(after),
+            Some(key_id) => sqlx::query(concat!(
+                "SELECT ",
+                alias_columns!(),
+                " FROM aliases WHERE region = ? AND account = ? AND target_key_id = ? AND name > ? \
+                 ORDER BY name LIMIT ?"
+            ))
+            .bind(region.as_str())
+            .bind(account.as_str())
+            .bind(key_id.as_str())
+            .bind(after),
+        };
+        let rows = query
+            .bind(fetch_limit(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(page(
+            rows.iter().map(alias_from_row).collect::<Result<_>>()?,
+            limit,
+        ))
+    }
+
+    async fn tags(&self, region: &Region, key_id: &KeyId) -> Result<Vec<Tag>> {
+        let rows = sqlx::query(
+            "SELECT tag_key, tag_value FROM tags WHERE region = ? AND key_id = ? \
+             ORDER BY tag_key",
+        )
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Tag {
+                    key: row.try_get("tag_key").map_err(db_error)?,
+                    value: row.try_get("tag_value").map_err(db_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_tags(&self, region: &Region, key_id: &KeyId, tags: &[Tag]) -> Result<()> {
+        let mut tx = self.write().await?;
+        if !key_exists(&mut tx, region, key_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        upsert_tags(&mut tx, region, key_id, tags).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn remove_tags(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        tag_keys: &[String],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        if !key_exists(&mut tx, region, key_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        for tag_key in tag_keys {
+            sqlx::query("DELETE FROM tags WHERE region = ? AND key_id = ? AND tag_key = ?")
+                .bind(region.as_str())
+                .bind(key_id.as_str())
+                .bind(tag_key.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn init_setting(&self, name: &str, value: &[u8]) -> Result<Vec<u8>> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let stored = sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(stored)
+    }
+
+    async fn append_audit(&self, events: &[AuditRecord]) -> Result<()> {
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
+        if events
+            .windows(2)
+            .any(|w| w[1].seq != w[0].seq.wrapping_add(1))
+        {
+            return Err(StoreError::Conflict);
+        }
+        let mut tx = self.write().await?;
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if last.checked_add(1) != Some(first.seq) {
+            return Err(StoreError::Conflict);
+        }
+        for event in events {
+            sqlx::query(
+                "INSERT INTO audit (seq, event_id, time, event_json, hash) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(event.seq)
+            .bind(event.event_id.as_str())
+            .bind(event.time.millis())
+            .bind(event.event_json.as_str())
+            .bind(event.hash.as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn last_audit(&self) -> Result<Option<AuditRecord>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit ORDER BY seq DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(audit_from_row)
+        .transpose()
+    }
+
+    async fn list_audit(&self, after: i64, limit: usize) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+async fn key_exists(
+    tx: &mut Transaction<'static, Sqlite>,
+    region: &Region,
+    key_id: &KeyId,
+) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM keys WHERE region = ? AND key_id = ?")
+            .bind(region.as_str())
+            .bind(key_id.as_str())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    Ok(found.is_some())
+}
+
+/// Inserts tags, overwriting the value of any tag key already on the key.
+async fn upsert_tags(
+    tx: &mut Transaction<'static, Sqlite>,
+    region: &Region,
+    key_id: &KeyId,
+    tags: &[Tag],
+) -> Result<()> {
+    for tag in tags {
+        sqlx::query(
+            "INSERT INTO tags (region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (region, key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+        )
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .bind(tag.key.as_str())
+        .bind(tag.value.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// One more row than the page holds, to learn whether anything follows it.
+fn fetch_limit(limit: usize) -> i64 {
+    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Page { items, more }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_are_durable_serialized_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        assert_eq!(store.writer.options().get_max_connections(), 1);
+        for pool in [&store.writer, &store.reader] {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+            let number = |name: &'static str| async move {
+                sqlx::query_scalar::<_, i64>(name)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(number("PRAGMA foreign_keys").await, 1);
+            assert_eq!(number("PRAGMA busy_timeout").await, 5000);
+        }
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL");
+        let write = sqlx::query("INSERT INTO settings (name, value) VALUES ('x', x'00')")
+            .execute(&store.reader)
+            .await;
+        assert!(write.is_err(), "readers are read-only");
+    }
+}

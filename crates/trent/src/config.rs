@@ -1,0 +1,212 @@
+//! Configuration: defaults, then a TOML file, then `TRENT_*` environment variables, then
+//! flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use trent_core::{Credential, Identities, ServiceOptions};
+use trent_types::PrincipalArn;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
+pub const DEFAULT_DATA_DIR: &str = "./trent-data";
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// A TOML configuration file.
+    #[arg(long, env = "TRENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where the database and the root key live [default: ./trent-data].
+    #[arg(long, env = "TRENT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The address to listen on [default: 127.0.0.1:4599].
+    #[arg(long, env = "TRENT_LISTEN")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// The configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    /// Seconds between runs of the key deletion job.
+    pub job_interval_seconds: Option<u64>,
+    /// Access keys Trent accepts. Without any, the default `test` identity is used.
+    #[serde(default)]
+    pub identities: Vec<IdentityConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// `arn:aws:iam::ACCOUNT:user/NAME` or `...:role/NAME`.
+    pub principal: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for IdentityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityConfig")
+            .field("principal", &self.principal)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The settings `trent serve` runs with.
+#[derive(Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub job_interval: Duration,
+    pub identities: Identities,
+    /// Whether the out-of-the-box `test` identity is in use (then only loopback is allowed).
+    pub default_identity: bool,
+}
+
+impl Settings {
+    pub fn load(args: &ServeArgs) -> Result<Self, String> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let listen = match (args.listen, file.listen) {
+            (Some(l), _) | (None, Some(l)) => l,
+            (None, None) => DEFAULT_LISTEN
+                .parse()
+                .map_err(|e| format!("default listen address: {e}"))?,
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let default_identity = file.identities.is_empty();
+        let identities = if default_identity {
+            Identities::default_local()
+        } else {
+            let mut ids = Identities::default();
+            for i in file.identities {
+                let principal = PrincipalArn::parse(&i.principal).ok_or_else(|| {
+                    format!(
+                        "identity {}: bad principal ARN {}",
+                        i.access_key_id, i.principal
+                    )
+                })?;
+                if i.secret_access_key.len() < 8 {
+                    return Err(format!(
+                        "identity {}: the secret access key is too short (8 characters at least)",
+                        i.access_key_id
+                    ));
+                }
+                ids.insert(Credential::new(
+                    i.access_key_id,
+                    principal,
+                    i.secret_access_key,
+                ));
+            }
+            ids
+        };
+        if default_identity && !listen.ip().is_loopback() {
+            return Err(format!(
+                "refusing to listen on {listen} with the default test credentials; \
+                 configure identities or listen on a loopback address"
+            ));
+        }
+        Ok(Self {
+            data_dir,
+            listen,
+            job_interval: Duration::from_secs(file.job_interval_seconds.unwrap_or(60).max(1)),
+            identities,
+            default_identity,
+        })
+    }
+
+    pub fn service_options(&self) -> ServiceOptions {
+        let mut opts = ServiceOptions::new(self.data_dir.clone());
+        opts.identities = self.identities.clone();
+        opts.job_interval = self.job_interval;
+        opts.clock = Arc::new(trent_types::SystemClock);
+        opts
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            config: None,
+            data_dir: None,
+            listen: None,
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::load(&args()).unwrap();
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(s.default_identity);
+        assert!(s.identities.credential("test").is_some());
+    }
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.toml");
+        std::fs::write(
+            &path,
+            r#"
+data_dir = "/tmp/from-file"
+listen = "127.0.0.1:5000"
+[[identities]]
+principal = "arn:aws:iam::444455556666:user/alice"
+access_key_id = "AKIAALICE"
+secret_access_key = "alice-secret"
+"#,
+        )
+        .unwrap();
+        let mut a = args();
+        a.config = Some(path);
+        let s = Settings::load(&a).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/from-file"));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:5000");
+        assert!(!s.default_identity);
+        assert!(s.identities.credential("test").is_none());
+        assert!(s.identities.credential("AKIAALICE").is_some());
+        a.listen = Some("127.0.0.1:6000".parse().unwrap());
+        a.data_dir = Some("/tmp/from-flag".into());
+        let s = Settings::load(&a).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:6000");
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/from-flag"));
+    }
+
+    #[test]
+    fn default_credentials_stay_on_loopback() {
+        let mut a = args();
+        a.listen = Some("0.0.0.0:4599".parse().unwrap());
+        assert!(Settings::load(&a).unwrap_err().contains("refusing"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        let mut a = args();
+        a.config = Some(path);
+        assert!(Settings::load(&a).is_err());
+    }
+}
