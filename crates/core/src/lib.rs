@@ -162,6 +162,12 @@ impl Service {
         &self.inner.audit
     }
 
+    /// Statements the store has run since startup, for `/metrics` and for tests that check
+    /// the hot path leaves the database alone.
+    pub fn store_counts(&self) -> trent_store::QueryCounts {
+        self.inner.store.counts()
+    }
+
     /// Whether the store answers, for `/ready`.
     pub async fn ready(&self) -> bool {
         self.inner.store.ping().await.is_ok()

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, Limited};
+use tracing::Instrument;
 use trent_api::{ApiError, ErrorKind, Operation};
 use trent_core::{Rejected, Service};
 
@@ -73,7 +74,7 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        state.metrics.render(state.svc.store_counts()),
     )
         .into_response()
 }
@@ -159,9 +160,11 @@ async fn kms(
 
     let span =
         tracing::info_span!("request", request_id = %request_id, operation = operation.name());
-    let _enter = span.enter();
-    drop(_enter);
-    let result = state.svc.call(&caller, operation, &body).await;
+    let result = state
+        .svc
+        .call(&caller, operation, &body)
+        .instrument(span)
+        .await;
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     state.metrics.record(operation, result.is_ok(), micros);
     match result {

@@ -42,8 +42,20 @@ impl Metrics {
         self.rejected.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn render(&self) -> String {
+    pub fn render(&self, store: trent_store::QueryCounts) -> String {
         let mut out = String::new();
+        out.push_str("# HELP trent_store_queries_total Reads and writes run by the store.\n");
+        out.push_str("# TYPE trent_store_queries_total counter\n");
+        let _ = writeln!(
+            out,
+            "trent_store_queries_total{{kind=\"read\"}} {}",
+            store.reads
+        );
+        let _ = writeln!(
+            out,
+            "trent_store_queries_total{{kind=\"write\"}} {}",
+            store.writes
+        );
         out.push_str("# HELP trent_requests_total KMS API requests by operation and outcome.\n");
         out.push_str("# TYPE trent_requests_total counter\n");
         for (i, op) in Operation::ALL.iter().enumerate() {

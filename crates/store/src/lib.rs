@@ -184,6 +184,21 @@ pub enum AnyStore {
     Sqlite(SqliteStore),
 }
 
+/// How many reads and writes a store has run since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryCounts {
+    pub reads: u64,
+    pub writes: u64,
+}
+
+impl AnyStore {
+    pub fn counts(&self) -> QueryCounts {
+        match self {
+            Self::Sqlite(s) => s.counts(),
+        }
+    }
+}
+
 impl From<SqliteStore> for AnyStore {
     fn from(store: SqliteStore) -> Self {
         Self::Sqlite(store)

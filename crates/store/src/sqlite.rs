@@ -14,6 +14,7 @@ mod rows;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -45,6 +46,10 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Reads, and writes (statements or transactions), run so far: for `/metrics` and for
+    /// tests that prove the hot path reads nothing from the database.
+    reads: AtomicU64,
+    writes: AtomicU64,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -88,11 +93,33 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             reader,
+            reads: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
         })
     }
 
     /// Closes every connection, waiting for them to finish. Calls made afterwards fail
     /// with `Unavailable`.
+    /// How many reads and writes this store has run since it was opened.
+    pub fn counts(&self) -> crate::QueryCounts {
+        crate::QueryCounts {
+            reads: self.reads.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The pool for reads, counted.
+    fn reader(&self) -> &SqlitePool {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        &self.reader
+    }
+
+    /// The single writer connection's pool, counted.
+    fn writer(&self) -> &SqlitePool {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        &self.writer
+    }
+
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
@@ -100,7 +127,7 @@ impl SqliteStore {
 
     /// A write transaction on the single writer connection.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.writer
+        self.writer()
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error)
@@ -227,7 +254,7 @@ impl Store for SqliteStore {
         ))
         .bind(region.as_str())
         .bind(key_id.as_str())
-        .fetch_optional(&self.reader)
+        .fetch_optional(self.reader())
         .await
         .map_err(db_error)?
         .as_ref()
@@ -270,7 +297,7 @@ impl Store for SqliteStore {
         let deleted = sqlx::query("DELETE FROM keys WHERE region = ? AND key_id = ?")
             .bind(region.as_str())
             .bind(key_id.as_str())
-            .execute(&self.writer)
+            .execute(self.writer())
             .await
             .map_err(db_error)?
             .rows_affected();
@@ -297,7 +324,7 @@ impl Store for SqliteStore {
         .bind(account.as_str())
         .bind(after.map_or("", KeyId::as_str))
         .bind(fetch_limit(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
         Ok(page(
@@ -313,7 +340,7 @@ impl Store for SqliteStore {
         )
         .bind(KeyState::PendingDeletion.as_str())
         .bind(now.millis())
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
         rows.iter()
@@ -336,7 +363,7 @@ impl Store for SqliteStore {
         ))
         .bind(region.as_str())
         .bind(key_id.as_str())
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
         rows.iter().map(material_from_row).collect()
@@ -377,7 +404,7 @@ impl Store for SqliteStore {
         .bind(region.as_str())
         .bind(account.as_str())
         .bind(name.as_str())
-        .fetch_optional(&self.reader)
+        .fetch_optional(self.reader())
         .await
         .map_err(db_error)?
         .as_ref()
@@ -420,7 +447,7 @@ impl Store for SqliteStore {
                 .bind(region.as_str())
                 .bind(account.as_str())
                 .bind(name.as_str())
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err(db_error)?
                 .rows_affected();
@@ -461,7 +488,7 @@ impl Store for SqliteStore {
         };
         let rows = query
             .bind(fetch_limit(limit))
-            .fetch_all(&self.reader)
+            .fetch_all(self.reader())
             .await
             .map_err(db_error)?;
         Ok(page(
@@ -477,7 +504,7 @@ impl Store for SqliteStore {
         )
         .bind(region.as_str())
         .bind(key_id.as_str())
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
         rows.iter()
@@ -524,7 +551,7 @@ impl Store for SqliteStore {
     async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {
         sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
             .bind(name)
-            .fetch_optional(&self.reader)
+            .fetch_optional(self.reader())
             .await
             .map_err(db_error)
     }
@@ -588,7 +615,7 @@ impl Store for SqliteStore {
             audit_columns!(),
             " FROM audit ORDER BY seq DESC LIMIT 1"
         ))
-        .fetch_optional(&self.reader)
+        .fetch_optional(self.reader())
         .await
         .map_err(db_error)?
         .as_ref()
@@ -604,7 +631,7 @@ impl Store for SqliteStore {
         ))
         .bind(after)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
         rows.iter().map(audit_from_row).collect()
@@ -612,7 +639,7 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.reader)
+            .execute(self.reader())
             .await
             .map_err(db_error)?;
         Ok(())

@@ -36,12 +36,27 @@ impl TestServer {
         s
     }
 
+    /// A server whose background jobs run once at startup and then not for an hour, for
+    /// tests that count what the store does.
+    pub async fn start_without_jobs() -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().join("data");
+        let mut s =
+            Self::start_with(&dir, ManualClock::starting_now(), Duration::from_secs(3600)).await;
+        s._temp = Some(temp);
+        s
+    }
+
     /// A server on an existing (or new) data directory with the given clock, running the
     /// deletion job every 50 ms so tests that move the clock see it act promptly.
     pub async fn start_in(data_dir: &Path, clock: ManualClock) -> Self {
+        Self::start_with(data_dir, clock, Duration::from_millis(50)).await
+    }
+
+    async fn start_with(data_dir: &Path, clock: ManualClock, job_interval: Duration) -> Self {
         let mut opts = ServiceOptions::new(data_dir);
         opts.clock = std::sync::Arc::new(clock.clone());
-        opts.job_interval = Duration::from_millis(50);
+        opts.job_interval = job_interval;
         let (service, background) = Service::start(opts).await.expect("service starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
