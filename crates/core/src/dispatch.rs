@@ -72,7 +72,11 @@ impl Service {
         let (params, result, resources) = match trent_api::parse_request::<H::Request>(body) {
             Err(e) => (serde_json::Value::Null, Err(Error::Client(e)), Vec::new()),
             Ok(req) => {
-                let params = H::audit_params(&req);
+                let mut params = H::audit_params(&req);
+                // CloudTrail leaves out the members a request did not carry.
+                if let serde_json::Value::Object(map) = &mut params {
+                    map.retain(|_, v| !v.is_null());
+                }
                 let cx = Ctx::new(self, caller);
                 let result = H::run(&cx, req).await;
                 (params, result, cx.into_resources())

@@ -41,6 +41,9 @@ const READERS: u32 = 4;
 /// Never edit an entry that has shipped: append a new one.
 const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
 
+/// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
+const AUDIT_ROWS_PER_INSERT: usize = 256;
+
 /// The Trent store in one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
@@ -593,18 +596,20 @@ impl Store for SqliteStore {
         if last.checked_add(1) != Some(first.seq) {
             return Err(StoreError::Conflict);
         }
-        for event in events {
-            sqlx::query(
-                "INSERT INTO audit (seq, event_id, time, event_json, hash) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(event.seq)
-            .bind(event.event_id.as_str())
-            .bind(event.time.millis())
-            .bind(event.event_json.as_str())
-            .bind(event.hash.as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        // Many rows per statement: each statement is a round trip to SQLite's worker
+        // thread, and the audit trail takes one event per API call.
+        for chunk in events.chunks(AUDIT_ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit (seq, event_id, time, event_json, hash) ",
+            );
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(event.seq)
+                    .push_bind(event.event_id.as_str())
+                    .push_bind(event.time.millis())
+                    .push_bind(event.event_json.as_str())
+                    .push_bind(event.hash.as_slice());
+            });
+            insert.build().execute(&mut *tx).await.map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)
     }
