@@ -171,6 +171,7 @@ PROTOCOL_ERRORS = [
     ("ThrottlingException", 400, "Too many requests."),
     ("RequestEntityTooLargeException", 413, "The body exceeds the size limit."),
     ("NotAuthorizedException", 400, "The name is reserved (`alias/aws/...`)."),
+    ("RequestTimeoutException", 408, "The request body did not arrive in time."),
 ]
 
 RUST_KEYWORDS = {

@@ -126,6 +126,8 @@ pub enum ErrorKind {
     RequestEntityTooLarge,
     /// `NotAuthorizedException`, HTTP 400. A protocol error: The name is reserved (`alias/aws/...`).
     NotAuthorized,
+    /// `RequestTimeoutException`, HTTP 408. A protocol error: The request body did not arrive in time.
+    RequestTimeout,
 }
 
 impl ErrorKind {
@@ -190,6 +192,7 @@ impl ErrorKind {
         Self::Throttling,
         Self::RequestEntityTooLarge,
         Self::NotAuthorized,
+        Self::RequestTimeout,
     ];
 
     /// The `__type` of the error body.
@@ -262,6 +265,7 @@ impl ErrorKind {
             Self::Throttling => "ThrottlingException",
             Self::RequestEntityTooLarge => "RequestEntityTooLargeException",
             Self::NotAuthorized => "NotAuthorizedException",
+            Self::RequestTimeout => "RequestTimeoutException",
         }
     }
 
@@ -327,6 +331,7 @@ impl ErrorKind {
             Self::Throttling => 400,
             Self::RequestEntityTooLarge => 413,
             Self::NotAuthorized => 400,
+            Self::RequestTimeout => 408,
         }
     }
 
@@ -411,6 +416,7 @@ impl ErrorKind {
             "ThrottlingException" => Some(Self::Throttling),
             "RequestEntityTooLargeException" => Some(Self::RequestEntityTooLarge),
             "NotAuthorizedException" => Some(Self::NotAuthorized),
+            "RequestTimeoutException" => Some(Self::RequestTimeout),
             _ => None,
         }
     }

@@ -340,20 +340,20 @@ fn error_names_and_statuses_follow_the_model() {
 
 #[test]
 fn every_error_kind_is_listed_once_and_named_like_an_exception() {
-    // 48 error shapes in the model plus 11 protocol errors.
-    assert_eq!(ErrorKind::ALL.len(), 59);
+    // 48 error shapes in the model plus 12 protocol errors.
+    assert_eq!(ErrorKind::ALL.len(), 60);
     let mut names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
     for (kind, name) in ErrorKind::ALL.iter().zip(&names) {
         assert!(name.ends_with("Exception"), "{name}");
         assert_eq!(ErrorKind::from_name(name), Some(*kind));
         assert!(matches!(
             kind.status(),
-            400 | 403 | 404 | 409 | 412 | 413 | 500 | 503
+            400 | 403 | 404 | 408 | 409 | 412 | 413 | 500 | 503
         ));
     }
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 59);
+    assert_eq!(names.len(), 60);
     assert_eq!(ErrorKind::from_name("NotFound"), None);
 }
 

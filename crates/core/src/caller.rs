@@ -28,7 +28,7 @@ impl Caller {
 /// failures), for its audit event.
 #[derive(Debug, Clone)]
 pub struct Rejected {
-    pub operation: Option<&'static str>,
+    pub operation: Option<trent_api::Operation>,
     /// The access key id the request claimed, if it named one.
     pub access_key_id: Option<String>,
     pub region: Option<String>,

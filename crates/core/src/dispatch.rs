@@ -172,7 +172,7 @@ impl Service {
         let now = self.clock().now();
         let mut e = AuditEvent::new(
             now,
-            rejected.operation.unwrap_or("Unknown"),
+            rejected.operation.map_or("Unknown", |o| o.name()),
             &rejected.request_id,
         );
         e.user_identity = UserIdentity {
@@ -184,7 +184,7 @@ impl Service {
         e.user_agent = rejected.user_agent.clone();
         e.error_code = Some(error.kind.name().to_owned());
         e.error_message = Some(error.message.clone());
-        e.read_only = true;
+        e.read_only = rejected.operation.is_none_or(|o| o.read_only());
         if self.audit().record(now, e).await.is_err() {
             tracing::error!("audit event could not be recorded");
         }

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -12,6 +12,10 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, Limited};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
 use tracing::Instrument;
 use trent_api::{ApiError, ErrorKind, Operation};
 use trent_core::{Rejected, Service};
@@ -29,14 +33,20 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 #[derive(Debug)]
 struct AppState {
     svc: Service,
+    body_read_timeout: Duration,
     signing_keys: SigningKeys,
     metrics: Metrics,
 }
 
 /// The router, ready to serve with connection info (`into_make_service_with_connect_info`).
 pub fn router(svc: Service) -> Router {
+    router_with(svc, ServeOptions::default())
+}
+
+fn router_with(svc: Service, options: ServeOptions) -> Router {
     let state = Arc::new(AppState {
         svc,
+        body_read_timeout: options.body_read_timeout,
         signing_keys: SigningKeys::default(),
         metrics: Metrics::default(),
     });
@@ -48,19 +58,91 @@ pub fn router(svc: Service) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then stops accepting connections and waits for
-/// in-flight requests to finish.
+/// The server's time limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// How long a client may take to send its request headers.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send its request body once the headers are in.
+    pub body_read_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before it closes their connections.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// [`serve_with`] the default time limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     svc: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(svc).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, svc, shutdown, ServeOptions::default()).await
+}
+
+/// Serves until `shutdown` completes, then stops accepting connections, lets in-flight
+/// requests finish (closing idle keep-alive connections at once), and after the drain
+/// timeout closes whatever is left, so a stalled client cannot hold shutdown up.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    svc: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    let app = router_with(svc, options);
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req.map(Body::new))
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(options.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+        // Reap finished connections as we go so the set does not grow without bound.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(options.drain_timeout) => {
+            tracing::warn!("requests still in flight after the drain timeout; closing them");
+            connections.abort_all();
+        }
+    }
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
@@ -101,7 +183,7 @@ async fn kms(
     let mut claimed = Claimed::default();
     let reject = |err: ApiError, claimed: Claimed| {
         Rejected {
-            operation: operation.map(|o| o.name()),
+            operation,
             access_key_id: claimed.access_key_id,
             region: claimed.region,
             source_ip: peer.ip(),
@@ -111,9 +193,21 @@ async fn kms(
         .with_error(err)
     };
 
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
+    let body = match tokio::time::timeout(
+        state.body_read_timeout,
+        Limited::new(body, MAX_BODY).collect(),
+    )
+    .await
+    {
+        Ok(Ok(collected)) => collected.to_bytes(),
         Err(_) => {
+            let err = ApiError::new(
+                ErrorKind::RequestTimeout,
+                "The request body was not received in time.",
+            );
+            return finish_rejected(&state, reject(err, claimed), &request_id).await;
+        }
+        Ok(Err(_)) => {
             let err = ApiError::new(
                 ErrorKind::RequestEntityTooLarge,
                 format!("Request body exceeds the limit of {MAX_BODY} bytes."),

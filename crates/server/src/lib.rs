@@ -14,4 +14,4 @@ pub mod auth;
 mod metrics;
 pub mod sigv4;
 
-pub use app::{MAX_BODY, router, serve};
+pub use app::{MAX_BODY, ServeOptions, router, serve, serve_with};

@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Seconds between runs of the key deletion job.
     pub job_interval_seconds: Option<u64>,
+    /// Seconds shutdown waits for in-flight requests before closing their connections.
+    pub drain_timeout_seconds: Option<u64>,
     /// Access keys Trent accepts. Without any, the default `test` identity is used.
     #[serde(default)]
     pub identities: Vec<IdentityConfig>,
@@ -63,6 +65,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub job_interval: Duration,
+    pub drain_timeout: Duration,
     pub identities: Identities,
     /// Whether the out-of-the-box `test` identity is in use (then only loopback is allowed).
     pub default_identity: bool,
@@ -121,9 +124,17 @@ impl Settings {
             data_dir,
             listen,
             job_interval: Duration::from_secs(file.job_interval_seconds.unwrap_or(60).max(1)),
+            drain_timeout: Duration::from_secs(file.drain_timeout_seconds.unwrap_or(30)),
             identities,
             default_identity,
         })
+    }
+
+    pub fn serve_options(&self) -> trent_server::ServeOptions {
+        trent_server::ServeOptions {
+            drain_timeout: self.drain_timeout,
+            ..trent_server::ServeOptions::default()
+        }
     }
 
     pub fn service_options(&self) -> ServiceOptions {

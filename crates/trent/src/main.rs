@@ -116,7 +116,7 @@ async fn serve(args: config::ServeArgs) -> Result {
             println!("  access key id:  {} ({})", c.access_key_id, c.principal);
         }
     }
-    trent_server::serve(listener, svc, shutdown_signal()).await?;
+    trent_server::serve_with(listener, svc, shutdown_signal(), settings.serve_options()).await?;
     tracing::info!("stopped taking requests; flushing the audit trail");
     background.shutdown().await;
     Ok(())

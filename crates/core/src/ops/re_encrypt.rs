@@ -7,7 +7,7 @@ use trent_api::ops::re_encrypt::{Request, Response};
 use trent_api::{Blob, Operation};
 use trent_types::KeyUsage;
 
-use super::decrypt::decrypt_blob;
+use super::decrypt::{check_key_only, decrypt_blob, ignores_ciphertext, missing};
 use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, need, symmetric_algorithm};
 use crate::{Error, Result, state};
 
@@ -45,16 +45,25 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        let blob = need(req.ciphertext_blob, "CiphertextBlob")?;
         let source_context = encryption_context(req.source_encryption_context)?;
         let destination_context = encryption_context(req.destination_encryption_context)?;
-        let destination_target = cx
-            .svc
-            .resolve(
-                cx.caller,
-                need(req.destination_key_id.as_deref(), "DestinationKeyId")?,
-            )
-            .await?;
+        let destination_ref = need(req.destination_key_id.as_deref(), "DestinationKeyId")?;
+        if ignores_ciphertext(req.dry_run, req.dry_run_modifiers.as_deref()) {
+            let source_ref = req
+                .source_key_id
+                .as_deref()
+                .ok_or_else(|| missing("sourceKeyId"))?;
+            let source_algorithm = req.source_encryption_algorithm.as_deref();
+            check_key_only(cx, &Self::SPEC, source_ref, source_algorithm).await?;
+            let destination_algorithm = req.destination_encryption_algorithm.as_deref();
+            check_key_only(cx, &DESTINATION, destination_ref, destination_algorithm).await?;
+            // Always an error here: the dry run's answer.
+            dry_run(req.dry_run)?;
+        }
+        let blob = req
+            .ciphertext_blob
+            .ok_or_else(|| missing("ciphertextBlob"))?;
+        let destination_target = cx.svc.resolve(cx.caller, destination_ref).await?;
         let (source_arn, plaintext, source_material) = decrypt_blob(
             cx,
             &Self::SPEC,
@@ -62,7 +71,6 @@ impl Handler for Op {
             req.source_key_id.as_deref(),
             &source_context,
             req.source_encryption_algorithm.as_deref(),
-            None,
         )
         .await?;
         let destination = cx
