@@ -806,7 +806,7 @@ def write(path, text):
 def main():
     with open(SPEC) as f:
         spec = json.load(f)
-    write(os.path.join(ROOT, "crates/types/src/enums.rs"), gen_enums(spec))
+    write(os.path.join(ROOT, "crates/types/src/enums.rs"), rustfmt(gen_enums(spec)))
     for path, text in gen_api(spec).items():
         write(path, text)
 
