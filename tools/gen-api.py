@@ -803,9 +803,32 @@ def write(path, text):
         f.write(text)
 
 
+# Constraints the service enforces more tightly than its published model, and reports as
+# violated model constraints (so they belong in validation, not in the operation): shape name
+# -> the constraint values to use instead.
+SERVICE_CONSTRAINTS = {
+    # ScheduleKeyDeletion: "Value '31' at 'pendingWindowInDays' failed to satisfy constraint:
+    # Member must have value less than or equal to 30"; the model says 1..365.
+    "PendingWindowInDaysType": {"minimum": 7, "maximum": 30},
+}
+
+
+def apply_service_constraints(node):
+    if isinstance(node, dict):
+        override = SERVICE_CONSTRAINTS.get(node.get("shape"))
+        if override and node.get("type") in ("integer", "long", "string", "list", "map", "blob"):
+            node.update(override)
+        for v in node.values():
+            apply_service_constraints(v)
+    elif isinstance(node, list):
+        for v in node:
+            apply_service_constraints(v)
+
+
 def main():
     with open(SPEC) as f:
         spec = json.load(f)
+    apply_service_constraints(spec)
     write(os.path.join(ROOT, "crates/types/src/enums.rs"), rustfmt(gen_enums(spec)))
     for path, text in gen_api(spec).items():
         write(path, text)

@@ -505,8 +505,8 @@ pub(crate) static ORIGIN_TYPE: StringRule = StringRule {
 
 /// `PendingWindowInDaysType`.
 pub(crate) static PENDING_WINDOW_IN_DAYS_TYPE: RangeRule = RangeRule {
-    min: Some(1),
-    max: Some(365),
+    min: Some(7),
+    max: Some(30),
 };
 
 /// `PlaintextType`.

@@ -266,7 +266,7 @@ pub struct KeyMetadata {
     /// `Origin`: a [`trent_types::Origin`] value.
     #[serde(rename = "Origin", skip_serializing_if = "Option::is_none")]
     pub origin: Option<trent_types::Origin>,
-    /// `PendingDeletionWindowInDays`: 1..=365.
+    /// `PendingDeletionWindowInDays`: 7..=30.
     #[serde(
         rename = "PendingDeletionWindowInDays",
         skip_serializing_if = "Option::is_none"

@@ -231,7 +231,7 @@ fn number_out_of_range() {
             r#"{"KeyId":"k","PendingWindowInDays":-1}"#
         ),
         "1 validation error detected: Value '-1' at 'pendingWindowInDays' failed to satisfy \
-         constraint: Member must have value greater than or equal to 1"
+         constraint: Member must have value greater than or equal to 7"
     );
 }
 

@@ -9,7 +9,7 @@ use trent_store::{KeyRecord, Store};
 use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
 
 use crate::cache::CachedKey;
-use crate::ops::OpSpec;
+use crate::ops::{Ctx, OpSpec};
 use crate::{Caller, Error, Service, authz, state};
 
 /// A key reference resolved to the key it names (which may not exist).
@@ -125,13 +125,16 @@ impl Service {
     /// latest record, authorize, check the state.
     pub async fn preflight_record(
         &self,
-        caller: &Caller,
+        cx: &Ctx<'_>,
         spec: &OpSpec,
         key_ref: &str,
     ) -> Result<(KeyRecord, String), Error> {
+        let caller = cx.caller;
         let target = self.resolve(caller, key_ref).await?;
         let record = self.key_record(&target).await?;
         let arn = record_arn(&record);
+        // The audit event names the key whether or not the checks below pass.
+        cx.touched(&arn);
         authz::authorize(caller, spec.action, Some((&record, &arn)))?;
         state::check(record.state, spec.key_states, &arn)?;
         check_usage(spec, &record, &arn)?;
@@ -143,14 +146,17 @@ impl Service {
     /// usage. On a cached key this reads nothing from the store.
     pub async fn preflight_crypto(
         &self,
-        caller: &Caller,
+        cx: &Ctx<'_>,
         spec: &OpSpec,
         target: &Target,
     ) -> Result<Arc<CachedKey>, Error> {
+        let caller = cx.caller;
         let key = self.cached_key(caller, spec, target).await?;
         if key.record.account != target.account {
             return Err(key_not_found(&target.arn()));
         }
+        // The audit event names the key whether or not the checks below pass.
+        cx.touched(&key.arn);
         authz::authorize(caller, spec.action, Some((&key.record, &key.arn)))?;
         state::check(key.record.state, spec.key_states, &key.arn)?;
         check_usage(spec, &key.record, &key.arn)?;
@@ -238,14 +244,14 @@ impl Service {
     /// key meanwhile (retrying on a lost race), and drop the cached copy.
     pub async fn change_key(
         &self,
-        caller: &Caller,
+        cx: &Ctx<'_>,
         spec: &OpSpec,
         key_ref: &str,
         change: impl Fn(&mut KeyRecord, &str) -> Result<(), Error>,
     ) -> Result<(KeyRecord, String), Error> {
         const ATTEMPTS: usize = 8;
         for _ in 0..ATTEMPTS {
-            let (mut record, arn) = self.preflight_record(caller, spec, key_ref).await?;
+            let (mut record, arn) = self.preflight_record(cx, spec, key_ref).await?;
             change(&mut record, &arn)?;
             match self.store().update_key(&record).await {
                 Ok(()) => {

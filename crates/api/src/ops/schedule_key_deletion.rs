@@ -8,7 +8,7 @@ pub struct Request {
     /// `KeyId`: required, 1 to 2048 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Option<String>,
-    /// `PendingWindowInDays`: 1..=365.
+    /// `PendingWindowInDays`: 7..=30.
     #[serde(rename = "PendingWindowInDays")]
     pub pending_window_in_days: Option<i64>,
 }
@@ -25,7 +25,7 @@ pub struct Response {
     /// `KeyState`: a [`trent_types::KeyState`] value.
     #[serde(rename = "KeyState", skip_serializing_if = "Option::is_none")]
     pub key_state: Option<trent_types::KeyState>,
-    /// `PendingWindowInDays`: 1..=365.
+    /// `PendingWindowInDays`: 7..=30.
     #[serde(
         rename = "PendingWindowInDays",
         skip_serializing_if = "Option::is_none"

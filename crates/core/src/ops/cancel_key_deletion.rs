@@ -30,7 +30,7 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let (_, arn) = cx
             .svc
-            .change_key(cx.caller, &Self::SPEC, key_ref, |key, arn| {
+            .change_key(cx, &Self::SPEC, key_ref, |key, arn| {
                 if key.state != KeyState::PendingDeletion {
                     return Err(Error::invalid_state(format!(
                         "{arn} is not pending deletion."

@@ -28,10 +28,7 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let name = customer_alias(need(req.alias_name.as_deref(), "AliasName")?)?;
         let target = target_key_ref(need(req.target_key_id.as_deref(), "TargetKeyId")?)?;
-        let (key, key_arn) = cx
-            .svc
-            .preflight_record(cx.caller, &Self::SPEC, target)
-            .await?;
+        let (key, key_arn) = cx.svc.preflight_record(cx, &Self::SPEC, target).await?;
         cx.touched(&key_arn);
         let now = cx.svc.clock().now();
         let record = AliasRecord {

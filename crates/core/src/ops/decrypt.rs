@@ -94,7 +94,7 @@ pub(crate) async fn check_key_only(
     key_ref: &str,
     algorithm: Option<&str>,
 ) -> Result<()> {
-    let (_, arn) = cx.svc.preflight_record(cx.caller, spec, key_ref).await?;
+    let (_, arn) = cx.svc.preflight_record(cx, spec, key_ref).await?;
     cx.touched(&arn);
     symmetric_algorithm(algorithm, &arn)?;
     Ok(())
@@ -130,7 +130,7 @@ pub(crate) async fn decrypt_blob(
             key_id: blob_key,
         },
     };
-    let key = match cx.svc.preflight_crypto(cx.caller, spec, &target).await {
+    let key = match cx.svc.preflight_crypto(cx, spec, &target).await {
         // The key id came from the blob, unauthenticated until the key opens it: a blob that
         // names no key is as invalid as any other tampered blob.
         Err(e) if key_ref.is_none() && e.kind() == ErrorKind::NotFound => {

@@ -26,10 +26,7 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
-        let (record, arn) = cx
-            .svc
-            .preflight_record(cx.caller, &Self::SPEC, key_ref)
-            .await?;
+        let (record, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
         cx.touched(&arn);
         Ok(Response {
             key_metadata: Some(key_metadata(&record)),

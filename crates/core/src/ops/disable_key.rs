@@ -29,7 +29,7 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let (_, arn) = cx
             .svc
-            .change_key(cx.caller, &Self::SPEC, key_ref, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, |key, _| {
                 key.state = KeyState::Disabled;
                 Ok(())
             })

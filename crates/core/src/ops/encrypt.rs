@@ -36,10 +36,7 @@ impl Handler for Op {
             .resolve(cx.caller, need(req.key_id.as_deref(), "KeyId")?)
             .await?;
         let context = encryption_context(req.encryption_context)?;
-        let key = cx
-            .svc
-            .preflight_crypto(cx.caller, &Self::SPEC, &target)
-            .await?;
+        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
         cx.touched(&key.arn);
         let algorithm = symmetric_algorithm(req.encryption_algorithm.as_deref(), &key.arn)?;
         dry_run(req.dry_run)?;

@@ -73,7 +73,7 @@ pub(crate) async fn generate(
     let target = cx.svc.resolve(cx.caller, need(key_ref, "KeyId")?).await?;
     let context = encryption_context(context)?;
     let len = data_key_len(key_spec, number_of_bytes)?;
-    let key = cx.svc.preflight_crypto(cx.caller, spec, &target).await?;
+    let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
     cx.touched(&key.arn);
     dry_run(dry)?;
     let current = key

@@ -75,7 +75,7 @@ impl Handler for Op {
         .await?;
         let destination = cx
             .svc
-            .preflight_crypto(cx.caller, &DESTINATION, &destination_target)
+            .preflight_crypto(cx, &DESTINATION, &destination_target)
             .await?;
         cx.touched(&destination.arn);
         let algorithm = symmetric_algorithm(

@@ -31,10 +31,7 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let new = tags(need(req.tags, "Tags")?)?;
-        let (key, arn) = cx
-            .svc
-            .preflight_record(cx.caller, &Self::SPEC, key_ref)
-            .await?;
+        let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
         cx.touched(&arn);
         let existing = cx.svc.store().tags(&key.region, &key.key_id).await?;
         let added = new

@@ -28,10 +28,7 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let tag_keys = need(req.tag_keys, "TagKeys")?;
-        let (key, arn) = cx
-            .svc
-            .preflight_record(cx.caller, &Self::SPEC, key_ref)
-            .await?;
+        let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
         cx.touched(&arn);
         match cx
             .svc

@@ -36,10 +36,7 @@ impl Handler for Op {
             .alias(region, account, &name)
             .await?
             .ok_or_else(|| alias_not_found(region, account, &name))?;
-        let (new_key, new_arn) = cx
-            .svc
-            .preflight_record(cx.caller, &Self::SPEC, target)
-            .await?;
+        let (new_key, new_arn) = cx.svc.preflight_record(cx, &Self::SPEC, target).await?;
         cx.touched(&new_arn);
         if let Some(old) = cx.svc.store().key(region, &alias.target_key_id).await? {
             cx.touched(&keys::record_arn(&old));

@@ -29,7 +29,7 @@ impl Handler for Op {
         let description = need(req.description, "Description")?;
         let (_, arn) = cx
             .svc
-            .change_key(cx.caller, &Self::SPEC, key_ref, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, |key, _| {
                 key.description.clone_from(&description);
                 Ok(())
             })
