@@ -14,30 +14,46 @@ use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use trent_crypto::SymmetricKey;
+use trent_crypto::{PreparedKey, SymmetricKey};
 use trent_store::KeyRecord;
 use trent_types::{AccountId, AliasName, KeyId, MaterialId, Region};
 
 const SHARDS: usize = 16;
 
-/// A key as the hot path needs it.
+/// A key as the hot path needs it: its record and every material, prepared.
 #[derive(Debug)]
 pub struct CachedKey {
     pub record: KeyRecord,
     /// `arn:aws:kms:...:key/...`, formatted once.
     pub arn: String,
-    pub materials: Vec<SymmetricKey>,
+    pub materials: Vec<(MaterialId, PreparedKey)>,
 }
 
 impl CachedKey {
-    /// The material new ciphertexts use.
-    pub fn current(&self) -> Option<&SymmetricKey> {
+    /// The material new results use.
+    pub fn current(&self) -> Option<&PreparedKey> {
         let id = self.record.current_material.as_ref()?;
         self.material(id)
     }
 
-    pub fn material(&self, id: &MaterialId) -> Option<&SymmetricKey> {
-        self.materials.iter().find(|m| m.material_id() == id)
+    pub fn material(&self, id: &MaterialId) -> Option<&PreparedKey> {
+        self.materials.iter().find(|(m, _)| m == id).map(|(_, k)| k)
+    }
+
+    /// The current material of a symmetric encryption key; `None` for any other key.
+    pub fn current_symmetric(&self) -> Option<&SymmetricKey> {
+        match self.current()? {
+            PreparedKey::Symmetric(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// A symmetric encryption key's material by id.
+    pub fn symmetric(&self, id: &MaterialId) -> Option<&SymmetricKey> {
+        match self.material(id)? {
+            PreparedKey::Symmetric(k) => Some(k),
+            _ => None,
+        }
     }
 }
 

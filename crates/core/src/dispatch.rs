@@ -23,18 +23,34 @@ impl Service {
             O::CancelKeyDeletion => self.run::<ops::cancel_key_deletion::Op>(caller, body).await,
             O::CreateAlias => self.run::<ops::create_alias::Op>(caller, body).await,
             O::CreateKey => self.run::<ops::create_key::Op>(caller, body).await,
+            O::Decapsulate => self.run::<ops::decapsulate::Op>(caller, body).await,
             O::Decrypt => self.run::<ops::decrypt::Op>(caller, body).await,
             O::DeleteAlias => self.run::<ops::delete_alias::Op>(caller, body).await,
+            O::DeriveSharedSecret => {
+                self.run::<ops::derive_shared_secret::Op>(caller, body)
+                    .await
+            }
             O::DescribeKey => self.run::<ops::describe_key::Op>(caller, body).await,
             O::DisableKey => self.run::<ops::disable_key::Op>(caller, body).await,
             O::EnableKey => self.run::<ops::enable_key::Op>(caller, body).await,
+            O::Encapsulate => self.run::<ops::encapsulate::Op>(caller, body).await,
             O::Encrypt => self.run::<ops::encrypt::Op>(caller, body).await,
             O::GenerateDataKey => self.run::<ops::generate_data_key::Op>(caller, body).await,
             O::GenerateDataKeyWithoutPlaintext => {
                 self.run::<ops::generate_data_key_without_plaintext::Op>(caller, body)
                     .await
             }
+            O::GenerateDataKeyPair => {
+                self.run::<ops::generate_data_key_pair::Op>(caller, body)
+                    .await
+            }
+            O::GenerateDataKeyPairWithoutPlaintext => {
+                self.run::<ops::generate_data_key_pair_without_plaintext::Op>(caller, body)
+                    .await
+            }
+            O::GenerateMac => self.run::<ops::generate_mac::Op>(caller, body).await,
             O::GenerateRandom => self.run::<ops::generate_random::Op>(caller, body).await,
+            O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
             O::ListKeys => self.run::<ops::list_keys::Op>(caller, body).await,
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
@@ -43,6 +59,7 @@ impl Service {
                 self.run::<ops::schedule_key_deletion::Op>(caller, body)
                     .await
             }
+            O::Sign => self.run::<ops::sign::Op>(caller, body).await,
             O::TagResource => self.run::<ops::tag_resource::Op>(caller, body).await,
             O::UntagResource => self.run::<ops::untag_resource::Op>(caller, body).await,
             O::UpdateAlias => self.run::<ops::update_alias::Op>(caller, body).await,
@@ -50,6 +67,8 @@ impl Service {
                 self.run::<ops::update_key_description::Op>(caller, body)
                     .await
             }
+            O::Verify => self.run::<ops::verify::Op>(caller, body).await,
+            O::VerifyMac => self.run::<ops::verify_mac::Op>(caller, body).await,
             other => {
                 let err = ApiError::new(
                     ErrorKind::UnsupportedOperation,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use trent_api::ErrorKind;
-use trent_crypto::SymmetricKey;
+use trent_crypto::PreparedKey;
 use trent_store::{KeyRecord, Store};
 use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
 
@@ -190,9 +190,9 @@ impl Service {
                 .sealer()
                 .unseal(&arn, &m.material_id, &m.sealed)
                 .map_err(|e| Error::internal(format!("unsealing material of {arn}: {e}")))?;
-            let key = SymmetricKey::new(m.material_id, &material)
+            let key = PreparedKey::new(record.key_spec, record.key_usage, m.material_id, &material)
                 .map_err(|e| Error::internal(format!("preparing material of {arn}: {e}")))?;
-            materials.push(key);
+            materials.push((m.material_id, key));
         }
         let entry = Arc::new(CachedKey {
             record,

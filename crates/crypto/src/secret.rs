@@ -36,11 +36,14 @@ impl fmt::Debug for Plaintext {
     }
 }
 
-/// Raw key material of a KMS key. Leaves this process only sealed (see `trent-seal`).
+/// Key material of a KMS key, in the stable encoding of its key spec (raw bytes for
+/// symmetric and HMAC keys, PKCS#8 for the others; see [`crate::keygen`]). Leaves this
+/// process only sealed (see `trent-seal`).
 pub struct KeyMaterial(Zeroizing<Vec<u8>>);
 
 impl KeyMaterial {
-    /// 256 bits from the CSPRNG: the material of a SYMMETRIC_DEFAULT key.
+    /// 256 bits from the CSPRNG: the material of a SYMMETRIC_DEFAULT key (the same as
+    /// `generate(KeySpec::SymmetricDefault)`).
     pub fn generate_symmetric() -> Result<Self, crate::CryptoError> {
         let mut buf = Zeroizing::new(vec![0u8; 32]);
         aws_lc_rs::rand::fill(&mut buf).map_err(|_| crate::CryptoError)?;

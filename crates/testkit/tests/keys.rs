@@ -115,7 +115,19 @@ async fn create_key_refuses_what_aws_refuses() {
     let e = fail(kms.create_key().policy("not json").send().await);
     assert!(e.is_malformed_policy_document_exception(), "{e:?}");
 
-    let e = fail(kms.create_key().key_spec(KeySpec::Rsa2048).send().await);
+    // The default usage, ENCRYPT_DECRYPT, is not one an ECDSA key can have.
+    let e = fail(kms.create_key().key_spec(KeySpec::EccNistP256).send().await);
+    assert_eq!(code(&e), "ValidationException", "{e:?}");
+    assert_eq!(
+        message(&e),
+        "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256"
+    );
+    let e = fail(
+        kms.create_key()
+            .origin(aws_sdk_kms::types::OriginType::External)
+            .send()
+            .await,
+    );
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
 
     let e = fail(

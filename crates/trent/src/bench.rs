@@ -21,9 +21,14 @@ pub struct BenchArgs {
     /// The endpoint to drive.
     #[arg(long, default_value = "http://127.0.0.1:4599")]
     pub endpoint: String,
-    /// Encrypt, Decrypt, GenerateDataKey, GenerateRandom or DescribeKey.
+    /// Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey, Sign or GenerateMac.
     #[arg(long, default_value = "Encrypt")]
     pub operation: String,
+    /// The spec of the key created when no --key-id is given: SYMMETRIC_DEFAULT for the
+    /// encryption operations; for Sign, e.g. ECC_NIST_P256 or RSA_2048; for GenerateMac,
+    /// an HMAC spec. Defaults to what the operation needs.
+    #[arg(long)]
+    pub key_spec: Option<String>,
     /// Requests kept in flight.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
@@ -131,13 +136,26 @@ pub async fn run(args: BenchArgs) -> Result<(), BoxError> {
         region: args.region.clone(),
     });
 
+    let (default_spec, usage) = match args.operation.as_str() {
+        "Sign" => ("ECC_NIST_P256", "SIGN_VERIFY"),
+        "GenerateMac" => ("HMAC_256", "GENERATE_VERIFY_MAC"),
+        _ => ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"),
+    };
+    let key_spec = args
+        .key_spec
+        .clone()
+        .unwrap_or_else(|| default_spec.to_owned());
     let key_id = match &args.key_id {
         Some(k) => k.clone(),
         None => {
             let created = target
                 .call_ok(
                     "CreateKey",
-                    serde_json::json!({"Description": "trent bench"}),
+                    serde_json::json!({
+                        "Description": "trent bench",
+                        "KeySpec": key_spec,
+                        "KeyUsage": usage,
+                    }),
                 )
                 .await?;
             created["KeyMetadata"]["KeyId"]
@@ -152,6 +170,31 @@ pub async fn run(args: BenchArgs) -> Result<(), BoxError> {
         "GenerateDataKey" => serde_json::json!({"KeyId": key_id, "KeySpec": "AES_256"}),
         "GenerateRandom" => serde_json::json!({"NumberOfBytes": 32}),
         "DescribeKey" => serde_json::json!({"KeyId": key_id}),
+        "Sign" => {
+            let algorithm = if key_spec.starts_with("RSA") {
+                "RSASSA_PSS_SHA_256"
+            } else if key_spec == "ECC_NIST_P384" {
+                "ECDSA_SHA_384"
+            } else if key_spec == "ECC_NIST_P521" {
+                "ECDSA_SHA_512"
+            } else if key_spec == "ECC_NIST_EDWARDS25519" {
+                "ED25519_SHA_512"
+            } else if key_spec.starts_with("ML_DSA") {
+                "ML_DSA_SHAKE_256"
+            } else {
+                "ECDSA_SHA_256"
+            };
+            serde_json::json!({
+                "KeyId": key_id,
+                "Message": STANDARD.encode(vec![0x5a; args.size.min(4096)]),
+                "SigningAlgorithm": algorithm,
+            })
+        }
+        "GenerateMac" => serde_json::json!({
+            "KeyId": key_id,
+            "Message": STANDARD.encode(vec![0x5a; args.size.min(4096)]),
+            "MacAlgorithm": key_spec.replace("HMAC_", "HMAC_SHA_"),
+        }),
         "Decrypt" => {
             let enc = target
                 .call_ok(

@@ -42,7 +42,6 @@ impl Handler for Op {
                 Ok(())
             })
             .await?;
-        cx.touched(&arn);
         Ok(Response { key_id: Some(arn) })
     }
 }

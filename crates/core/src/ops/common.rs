@@ -36,11 +36,54 @@ pub fn symmetric_algorithm(
 ) -> Result<EncryptionAlgorithm, Error> {
     match requested {
         None | Some("SYMMETRIC_DEFAULT") => Ok(EncryptionAlgorithm::SymmetricDefault),
-        Some(other) => Err(Error::new(
-            ErrorKind::InvalidKeyUsage,
-            format!("The encryption algorithm {other} is not compatible with KMS key {key_arn}."),
-        )),
+        Some(other) => Err(incompatible_algorithm(other, key_arn)),
     }
+}
+
+/// The encryption algorithm a request names for an asymmetric key: one of the key's own
+/// (its spec's list); SYMMETRIC_DEFAULT, the default, is not one.
+pub fn key_encryption_algorithm(
+    record: &KeyRecord,
+    requested: Option<&str>,
+    key_arn: &str,
+) -> Result<EncryptionAlgorithm, Error> {
+    if record.key_spec == KeySpec::SymmetricDefault {
+        return symmetric_algorithm(requested, key_arn);
+    }
+    let name = requested.unwrap_or("SYMMETRIC_DEFAULT");
+    let allowed = trent_crypto::spec::algorithms(record.key_spec, record.key_usage)
+        .map_or(&[][..], |a| a.encryption);
+    EncryptionAlgorithm::parse(name)
+        .filter(|a| allowed.contains(a))
+        .ok_or_else(|| incompatible_algorithm(name, key_arn))
+}
+
+fn incompatible_algorithm(name: &str, key_arn: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidKeyUsage,
+        format!("The encryption algorithm {name} is not compatible with KMS key {key_arn}."),
+    )
+}
+
+/// Asymmetric keys take no encryption context: it would not be bound to anything.
+pub fn no_context(context: &EncryptionContext) -> Result<(), Error> {
+    if !context.is_empty() {
+        return Err(Error::validation(
+            "EncryptionContext is supported only on operations with symmetric encryption KMS keys.",
+        ));
+    }
+    Ok(())
+}
+
+/// A key of the wrong kind for an operation (GenerateDataKey on an RSA key, say).
+pub fn wrong_key_spec(record: &KeyRecord, key_arn: &str, operation: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidKeyUsage,
+        format!(
+            "{key_arn} key spec is {} which is not valid for {operation}.",
+            record.key_spec
+        ),
+    )
 }
 
 /// A pagination marker: opaque to clients, the last item's sort key inside.
@@ -100,9 +143,15 @@ pub fn wire_tags(tags: Vec<Tag>) -> Vec<WireTag> {
         .collect()
 }
 
+/// A list member KMS leaves out when it would be empty.
+pub fn non_empty<T: Copy>(list: &[T]) -> Option<Vec<T>> {
+    (!list.is_empty()).then(|| list.to_vec())
+}
+
 /// The `KeyMetadata` KMS returns for a key.
 pub fn key_metadata(record: &KeyRecord) -> KeyMetadata {
     let pending = record.state == KeyState::PendingDeletion;
+    let algorithms = trent_crypto::spec::algorithms(record.key_spec, record.key_usage);
     KeyMetadata {
         aws_account_id: Some(record.account.as_str().to_owned()),
         key_id: Some(record.key_id.as_str().to_owned()),
@@ -119,14 +168,18 @@ pub fn key_metadata(record: &KeyRecord) -> KeyMetadata {
             .map(i64::from),
         origin: Some(record.origin),
         key_manager: Some(KeyManagerType::Customer),
-        customer_master_key_spec: trent_types::CustomerMasterKeySpec::parse(
-            record.key_spec.as_str(),
-        ),
+        customer_master_key_spec: trent_crypto::spec::customer_master_key_spec(record.key_spec),
         key_spec: Some(record.key_spec),
-        encryption_algorithms: (record.key_spec == KeySpec::SymmetricDefault)
-            .then(|| vec![EncryptionAlgorithm::SymmetricDefault]),
+        encryption_algorithms: algorithms.and_then(|a| non_empty(a.encryption)),
+        signing_algorithms: algorithms.and_then(|a| non_empty(a.signing)),
+        mac_algorithms: algorithms.and_then(|a| non_empty(a.mac)),
+        key_agreement_algorithms: algorithms.and_then(|a| non_empty(a.key_agreement)),
+        encapsulation_algorithms: algorithms.and_then(|a| non_empty(a.encapsulation)),
         multi_region: Some(record.multi_region),
-        current_key_material_id: record.current_material.map(|m| m.to_hex()),
+        current_key_material_id: record
+            .current_material
+            .filter(|_| record.key_spec == KeySpec::SymmetricDefault)
+            .map(|m| m.to_hex()),
         ..KeyMetadata::default()
     }
 }
@@ -211,6 +264,56 @@ pub fn alias_not_found(
         name: name.clone(),
     };
     Error::not_found(format!("Alias {arn} is not found."))
+}
+
+/// The wire error for a refused operation on a prepared key. `CryptoError` behind
+/// [`KeyOpError::Crypto`] is internal: the request was fine and the operation failed.
+pub fn key_op_error(e: trent_crypto::KeyOpError, key_arn: &str, algorithm: &str) -> Error {
+    use trent_crypto::KeyOpError as K;
+    match e {
+        K::UnsupportedAlgorithm => Error::new(
+            ErrorKind::InvalidKeyUsage,
+            format!("The algorithm {algorithm} is not compatible with KMS key {key_arn}."),
+        ),
+        K::UnsupportedMessageType => Error::validation(format!(
+            "The message type is not valid for the signing algorithm {algorithm}."
+        )),
+        K::DigestLength => Error::validation(format!(
+            "Digest is invalid length for algorithm {algorithm}."
+        )),
+        K::MessageTooLong => Error::validation("The message is longer than 4096 bytes."),
+        K::PlaintextTooLarge => Error::validation(format!(
+            "The plaintext is too long for {algorithm} with KMS key {key_arn}."
+        )),
+        K::InvalidPublicKey => Error::validation(
+            "The public key is not a valid SubjectPublicKeyInfo for the curve of this KMS key.",
+        ),
+        K::CiphertextLength => invalid_ciphertext(),
+        K::Crypto => Error::internal(format!("cryptographic failure with {key_arn}")),
+    }
+}
+
+/// A member holding one of the model's enum values, which validation already checked.
+pub fn enum_member<T>(
+    value: Option<&str>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, Error> {
+    let value = value.ok_or_else(|| {
+        Error::validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: \
+             Member must not be null",
+            lower_first(name)
+        ))
+    })?;
+    parse(value).ok_or_else(|| Error::internal(format!("{name} {value} passed validation")))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -29,7 +29,6 @@ impl Handler for Op {
         let name = customer_alias(need(req.alias_name.as_deref(), "AliasName")?)?;
         let target = target_key_ref(need(req.target_key_id.as_deref(), "TargetKeyId")?)?;
         let (key, key_arn) = cx.svc.preflight_record(cx, &Self::SPEC, target).await?;
-        cx.touched(&key_arn);
         let now = cx.svc.clock().now();
         let record = AliasRecord {
             region: key.region.clone(),

@@ -98,7 +98,15 @@ impl Handler for Op {
             version: 1,
         };
         let arn = keys::record_arn(&record);
-        let material = KeyMaterial::generate_symmetric().map_err(Error::internal)?;
+        // Generating an RSA-4096 key takes about a second: keep it off the request threads.
+        let material = if key_spec == KeySpec::SymmetricDefault {
+            KeyMaterial::generate_symmetric().map_err(Error::internal)?
+        } else {
+            tokio::task::spawn_blocking(move || KeyMaterial::generate(key_spec))
+                .await
+                .map_err(Error::internal)?
+                .map_err(Error::internal)?
+        };
         let sealed = cx
             .svc
             .sealer()
@@ -127,8 +135,8 @@ impl Handler for Op {
     }
 }
 
-/// The key spec and usage asked for, refusing what AWS refuses and what Trent does not
-/// offer yet.
+/// The key spec and usage asked for (SYMMETRIC_DEFAULT and ENCRYPT_DECRYPT by default),
+/// refusing the pairs AWS refuses.
 fn spec_and_usage(req: &Request) -> Result<(KeySpec, KeyUsage)> {
     let spec = match (req.key_spec.as_deref(), req.customer_master_key_spec.as_deref()) {
         (Some(_), Some(_)) => {
@@ -147,10 +155,7 @@ fn spec_and_usage(req: &Request) -> Result<(KeySpec, KeyUsage)> {
         .map(|u| KeyUsage::parse(u).ok_or_else(|| Error::validation("Invalid KeyUsage.")))
         .transpose()?
         .unwrap_or(KeyUsage::EncryptDecrypt);
-    if spec != KeySpec::SymmetricDefault {
-        return Err(unsupported(&format!("KeySpec {spec}")));
-    }
-    if usage != KeyUsage::EncryptDecrypt {
+    if !trent_crypto::spec::allows_usage(spec, usage) {
         return Err(Error::validation(format!(
             "KeyUsage {usage} is not compatible with KeySpec {spec}"
         )));

@@ -1,16 +1,18 @@
-//! Decrypt: a symmetric ciphertext blob back to its plaintext. The blob names its key;
-//! a `KeyId` in the request must name the same one.
+//! Decrypt: a ciphertext back to its plaintext. A symmetric blob names its key, and a
+//! `KeyId` in the request must name the same one; an asymmetric (RSA-OAEP, SM2PKE)
+//! ciphertext names nothing, so the request must.
 
 use serde_json::{Value, json};
 use trent_api::ops::decrypt::{Request, Response};
 use trent_api::{ErrorKind, Operation, SecretBlob};
-use trent_crypto::ciphertext;
-use trent_types::{KeyId, KeyUsage};
+use trent_crypto::{Plaintext, PreparedKey, ciphertext};
+use trent_types::{EncryptionAlgorithm, EncryptionContext, KeyId, KeyUsage};
 
 use super::{
-    Ctx, Handler, OpSpec, dry_run, encryption_context, invalid_ciphertext, no_recipient,
-    symmetric_algorithm,
+    Ctx, Handler, OpSpec, dry_run, encryption_context, invalid_ciphertext,
+    key_encryption_algorithm, no_context, no_recipient, symmetric_algorithm,
 };
+use crate::CachedKey;
 use crate::keys::Target;
 use crate::{Error, Result, state};
 
@@ -48,7 +50,7 @@ impl Handler for Op {
         let blob = req
             .ciphertext_blob
             .ok_or_else(|| missing("ciphertextBlob"))?;
-        let (key, plaintext, material_id) = decrypt_blob(
+        let decrypted = decrypt_blob(
             cx,
             &Self::SPEC,
             blob.as_bytes(),
@@ -61,10 +63,10 @@ impl Handler for Op {
         // dropped, and zeroized, unseen.
         dry_run(req.dry_run)?;
         Ok(Response {
-            key_id: Some(key),
-            plaintext: Some(SecretBlob::from(plaintext.into_inner())),
-            encryption_algorithm: Some(trent_types::EncryptionAlgorithm::SymmetricDefault),
-            key_material_id: Some(material_id),
+            key_id: Some(decrypted.key_arn),
+            plaintext: Some(SecretBlob::from(decrypted.plaintext.into_inner())),
+            encryption_algorithm: Some(decrypted.algorithm),
+            key_material_id: decrypted.material_id,
             ciphertext_for_recipient: None,
         })
     }
@@ -94,57 +96,94 @@ pub(crate) async fn check_key_only(
     key_ref: &str,
     algorithm: Option<&str>,
 ) -> Result<()> {
-    let (_, arn) = cx.svc.preflight_record(cx, spec, key_ref).await?;
-    cx.touched(&arn);
-    symmetric_algorithm(algorithm, &arn)?;
+    let (record, arn) = cx.svc.preflight_record(cx, spec, key_ref).await?;
+    key_encryption_algorithm(&record, algorithm, &arn)?;
     Ok(())
 }
 
-/// Decrypts a version 1 blob for Decrypt and for the source half of ReEncrypt. Returns the
-/// key ARN, the plaintext and the material id. A dry run is the caller's to answer, after
-/// this validated the ciphertext.
+/// Decrypts for Decrypt and for the source half of ReEncrypt. A symmetric ciphertext names
+/// its key and material; an asymmetric one names nothing, so the request must (`KeyId`).
+/// Returns the key ARN, the plaintext, the algorithm and, for symmetric keys, the material id.
+/// A dry run is the caller's to answer, after this validated the ciphertext.
 pub(crate) async fn decrypt_blob(
     cx: &Ctx<'_>,
     spec: &OpSpec,
     blob: &[u8],
     key_ref: Option<&str>,
-    context: &trent_types::EncryptionContext,
+    context: &EncryptionContext,
     algorithm: Option<&str>,
-) -> Result<(String, trent_crypto::Plaintext, String)> {
-    let parsed = ciphertext::parse(blob).map_err(|_| invalid_ciphertext())?;
-    let blob_key = KeyId::parse(parsed.key_id).ok_or_else(invalid_ciphertext)?;
-    let target = match key_ref {
-        Some(r) => {
-            let t = cx.svc.resolve(cx.caller, r).await?;
-            if t.key_id != blob_key {
+) -> Result<Decrypted> {
+    let Some(key_ref) = key_ref else {
+        let parsed = ciphertext::parse(blob).map_err(|_| invalid_ciphertext())?;
+        let blob_key = KeyId::parse(parsed.key_id).ok_or_else(invalid_ciphertext)?;
+        let target = Target {
+            region: cx.caller.region.clone(),
+            account: cx.caller.account().clone(),
+            key_id: blob_key,
+        };
+        let key = match cx.svc.preflight_crypto(cx, spec, &target).await {
+            // The key id came from the blob, unauthenticated until the key opens it: a blob
+            // that names no key is as invalid as any other tampered blob.
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(invalid_ciphertext()),
+            other => other?,
+        };
+        return decrypt_symmetric(&key, &parsed, context, algorithm);
+    };
+    let target = cx.svc.resolve(cx.caller, key_ref).await?;
+    let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
+    match key.current() {
+        Some(PreparedKey::Decryption(asymmetric)) => {
+            let algorithm = key_encryption_algorithm(&key.record, algorithm, &key.arn)?;
+            no_context(context)?;
+            let plaintext = asymmetric
+                .decrypt(algorithm, blob)
+                .map_err(|_| invalid_ciphertext())?;
+            Ok(Decrypted {
+                key_arn: key.arn.clone(),
+                plaintext,
+                algorithm,
+                material_id: None,
+            })
+        }
+        _ => {
+            let parsed = ciphertext::parse(blob).map_err(|_| invalid_ciphertext())?;
+            if parsed.key_id != key.record.key_id.as_str() {
                 return Err(Error::new(
                     ErrorKind::IncorrectKey,
                     "The key ID in the request does not identify a CMK that can perform this operation.",
                 ));
             }
-            t
+            decrypt_symmetric(&key, &parsed, context, algorithm)
         }
-        None => Target {
-            region: cx.caller.region.clone(),
-            account: cx.caller.account().clone(),
-            key_id: blob_key,
-        },
-    };
-    let key = match cx.svc.preflight_crypto(cx, spec, &target).await {
-        // The key id came from the blob, unauthenticated until the key opens it: a blob that
-        // names no key is as invalid as any other tampered blob.
-        Err(e) if key_ref.is_none() && e.kind() == ErrorKind::NotFound => {
-            return Err(invalid_ciphertext());
-        }
-        other => other?,
-    };
-    cx.touched(&key.arn);
-    symmetric_algorithm(algorithm, &key.arn)?;
+    }
+}
+
+/// What a decryption produced.
+pub(crate) struct Decrypted {
+    pub key_arn: String,
+    pub plaintext: Plaintext,
+    pub algorithm: EncryptionAlgorithm,
+    /// The material that opened a symmetric ciphertext.
+    pub material_id: Option<String>,
+}
+
+fn decrypt_symmetric(
+    key: &CachedKey,
+    parsed: &ciphertext::Parsed<'_>,
+    context: &EncryptionContext,
+    algorithm: Option<&str>,
+) -> Result<Decrypted> {
+    let algorithm = symmetric_algorithm(algorithm, &key.arn)?;
     let material = key
-        .material(&parsed.material_id)
+        .symmetric(&parsed.material_id)
         .ok_or_else(invalid_ciphertext)?;
     let plaintext = material
-        .decrypt(&parsed, context)
+        .decrypt(parsed, context)
         .map_err(|_| invalid_ciphertext())?;
-    Ok((key.arn.clone(), plaintext, parsed.material_id.to_hex()))
+    Ok(Decrypted {
+        key_arn: key.arn.clone(),
+        plaintext,
+        algorithm,
+        material_id: Some(parsed.material_id.to_hex()),
+    })
 }

@@ -26,8 +26,7 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
-        let (record, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
-        cx.touched(&arn);
+        let (record, _) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
         Ok(Response {
             key_metadata: Some(key_metadata(&record)),
         })

@@ -27,14 +27,12 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
-        let (_, arn) = cx
-            .svc
+        cx.svc
             .change_key(cx, &Self::SPEC, key_ref, |key, _| {
                 key.state = KeyState::Disabled;
                 Ok(())
             })
             .await?;
-        cx.touched(&arn);
         Ok(Response {})
     }
 }

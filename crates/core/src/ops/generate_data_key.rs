@@ -6,7 +6,9 @@ use trent_api::ops::generate_data_key::{Request, Response};
 use trent_api::{Blob, ErrorKind, Operation, SecretBlob};
 use trent_types::{DataKeySpec, KeyUsage};
 
-use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, need, no_recipient};
+use super::{
+    Ctx, Handler, OpSpec, dry_run, encryption_context, need, no_recipient, wrong_key_spec,
+};
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -74,11 +76,10 @@ pub(crate) async fn generate(
     let context = encryption_context(context)?;
     let len = data_key_len(key_spec, number_of_bytes)?;
     let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
-    cx.touched(&key.arn);
-    dry_run(dry)?;
     let current = key
-        .current()
-        .ok_or_else(|| Error::internal(format!("{} has no current material", key.arn)))?;
+        .current_symmetric()
+        .ok_or_else(|| wrong_key_spec(&key.record, &key.arn, spec.operation.name()))?;
+    dry_run(dry)?;
     let plaintext = trent_crypto::random_bytes(len).map_err(Error::internal)?;
     let ciphertext = current
         .encrypt(key.record.key_id.as_str(), &context, plaintext.as_bytes())

@@ -28,8 +28,7 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let after = req.marker.as_deref().map(decode_marker).transpose()?;
-        let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
-        cx.touched(&arn);
+        let (key, _) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
         let all = cx.svc.store().tags(&key.region, &key.key_id).await?;
         let page_size = limit(req.limit, 50);
         let mut rest: Vec<_> = all

@@ -8,8 +8,9 @@ use trent_api::{Blob, Operation};
 use trent_types::KeyUsage;
 
 use super::decrypt::{check_key_only, decrypt_blob, ignores_ciphertext, missing};
-use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, need, symmetric_algorithm};
-use crate::{Error, Result, state};
+use super::encrypt::encrypt_under;
+use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, key_encryption_algorithm, need};
+use crate::{Result, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -64,7 +65,7 @@ impl Handler for Op {
             .ciphertext_blob
             .ok_or_else(|| missing("ciphertextBlob"))?;
         let destination_target = cx.svc.resolve(cx.caller, destination_ref).await?;
-        let (source_arn, plaintext, source_material) = decrypt_blob(
+        let source = decrypt_blob(
             cx,
             &Self::SPEC,
             blob.as_bytes(),
@@ -77,30 +78,28 @@ impl Handler for Op {
             .svc
             .preflight_crypto(cx, &DESTINATION, &destination_target)
             .await?;
-        cx.touched(&destination.arn);
-        let algorithm = symmetric_algorithm(
+        let algorithm = key_encryption_algorithm(
+            &destination.record,
             req.destination_encryption_algorithm.as_deref(),
             &destination.arn,
         )?;
         dry_run(req.dry_run)?;
-        let current = destination.current().ok_or_else(|| {
-            Error::internal(format!("{} has no current material", destination.arn))
-        })?;
-        let out = current
-            .encrypt(
-                destination.record.key_id.as_str(),
-                &destination_context,
-                plaintext.as_bytes(),
-            )
-            .map_err(Error::internal)?;
+        let (out, algorithm) = encrypt_under(
+            &destination,
+            algorithm,
+            &destination_context,
+            source.plaintext.as_bytes(),
+        )?;
         Ok(Response {
             ciphertext_blob: Some(Blob(out)),
-            source_key_id: Some(source_arn),
+            source_key_id: Some(source.key_arn),
             key_id: Some(destination.arn.clone()),
-            source_encryption_algorithm: Some(trent_types::EncryptionAlgorithm::SymmetricDefault),
+            source_encryption_algorithm: Some(source.algorithm),
             destination_encryption_algorithm: Some(algorithm),
-            source_key_material_id: Some(source_material),
-            destination_key_material_id: Some(current.material_id().to_hex()),
+            source_key_material_id: source.material_id,
+            destination_key_material_id: destination
+                .current_symmetric()
+                .map(|k| k.material_id().to_hex()),
         })
     }
 }

@@ -50,7 +50,6 @@ impl Handler for Op {
                 Ok(())
             })
             .await?;
-        cx.touched(&arn);
         Ok(Response {
             key_id: Some(arn),
             deletion_date: Some(deletion_date),

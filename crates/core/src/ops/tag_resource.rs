@@ -32,7 +32,6 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let new = tags(need(req.tags, "Tags")?)?;
         let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
-        cx.touched(&arn);
         let existing = cx.svc.store().tags(&key.region, &key.key_id).await?;
         let added = new
             .iter()

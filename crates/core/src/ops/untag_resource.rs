@@ -29,7 +29,6 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let tag_keys = need(req.tag_keys, "TagKeys")?;
         let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
-        cx.touched(&arn);
         match cx
             .svc
             .store()

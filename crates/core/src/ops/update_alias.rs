@@ -37,7 +37,6 @@ impl Handler for Op {
             .await?
             .ok_or_else(|| alias_not_found(region, account, &name))?;
         let (new_key, new_arn) = cx.svc.preflight_record(cx, &Self::SPEC, target).await?;
-        cx.touched(&new_arn);
         if let Some(old) = cx.svc.store().key(region, &alias.target_key_id).await? {
             cx.touched(&keys::record_arn(&old));
             if old.key_spec != new_key.key_spec || old.key_usage != new_key.key_usage {
