@@ -15,6 +15,11 @@ use trent_store::Store;
 
 use crate::config::Settings;
 
+/// mimalloc: a request allocates and frees dozens of small buffers across two threads, and
+/// glibc's allocator costs about a tenth of Encrypt's CPU time there (measured with perf).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "trent",
