@@ -15,21 +15,40 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use trent_crypto::{PreparedKey, SymmetricKey};
-use trent_store::KeyRecord;
+use trent_policy::Policy;
+use trent_store::{KeyRecord, Tag};
 use trent_types::{AccountId, AliasName, KeyId, MaterialId, Region};
 
 const SHARDS: usize = 16;
 
-/// A key as the hot path needs it: its record and every material, prepared.
+/// A key as the hot path needs it: its record, every material prepared, and what
+/// authorization reads (the parsed policy, the tags and the aliases). A change to any of them
+/// invalidates the entry.
 #[derive(Debug)]
 pub struct CachedKey {
     pub record: KeyRecord,
     /// `arn:aws:kms:...:key/...`, formatted once.
     pub arn: String,
     pub materials: Vec<(MaterialId, PreparedKey)>,
+    /// The key policy, parsed once; `None` if the stored document does not parse.
+    pub policy: Option<Arc<Policy>>,
+    pub tags: Vec<Tag>,
+    /// `None` past AWS's quota for `kms:ResourceAliases`.
+    pub aliases: Option<Vec<AliasName>>,
 }
 
 impl CachedKey {
+    /// What authorization needs of the key.
+    pub fn facts(&self) -> crate::authz::KeyFacts<'_> {
+        crate::authz::KeyFacts {
+            record: &self.record,
+            arn: &self.arn,
+            policy: self.policy.as_deref(),
+            tags: &self.tags,
+            aliases: self.aliases.as_deref(),
+        }
+    }
+
     /// The material new results use.
     pub fn current(&self) -> Option<&PreparedKey> {
         let id = self.record.current_material.as_ref()?;

@@ -1,13 +1,18 @@
 //! Who is calling, as the server established it before the call reaches the service.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use trent_types::{AccountId, PrincipalArn, Region};
+
+use crate::Principal;
 
 /// An authenticated caller and the facts of its request that policies and audit use.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: PrincipalArn,
+    /// The principal's identity policies and tags.
+    pub identity: Arc<Principal>,
     pub access_key_id: String,
     /// The region of the request's SigV4 credential scope.
     pub region: Region,

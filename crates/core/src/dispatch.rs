@@ -50,10 +50,13 @@ impl Service {
             }
             O::GenerateMac => self.run::<ops::generate_mac::Op>(caller, body).await,
             O::GenerateRandom => self.run::<ops::generate_random::Op>(caller, body).await,
+            O::GetKeyPolicy => self.run::<ops::get_key_policy::Op>(caller, body).await,
             O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
+            O::ListKeyPolicies => self.run::<ops::list_key_policies::Op>(caller, body).await,
             O::ListKeys => self.run::<ops::list_keys::Op>(caller, body).await,
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
+            O::PutKeyPolicy => self.run::<ops::put_key_policy::Op>(caller, body).await,
             O::ReEncrypt => self.run::<ops::re_encrypt::Op>(caller, body).await,
             O::ScheduleKeyDeletion => {
                 self.run::<ops::schedule_key_deletion::Op>(caller, body)

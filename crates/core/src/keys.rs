@@ -1,16 +1,22 @@
 //! Finding the key a request names, and the shared pre-flight every key operation runs:
 //! resolve, check existence, authorize, check state and usage — then, and only then, unseal.
+//!
+//! Authorization reads the key's policy (parsed), tags and aliases with its record: from the
+//! key cache on the hot path, from the store for operations that read or change metadata
+//! ([`KeyView`]). A change to any of them invalidates the cached key.
 
 use std::sync::Arc;
 
 use trent_api::ErrorKind;
 use trent_crypto::PreparedKey;
-use trent_store::{KeyRecord, Store};
+use trent_policy::Policy;
+use trent_store::{KeyRecord, Store, Tag};
 use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
 
+use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
 use crate::cache::CachedKey;
 use crate::ops::{Ctx, OpSpec};
-use crate::{Caller, Error, Service, authz, state};
+use crate::{Caller, Error, Service, state};
 
 /// A key reference resolved to the key it names (which may not exist).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +25,30 @@ pub struct Target {
     /// The account the reference placed the key in: the ARN's, or the caller's.
     pub account: AccountId,
     pub key_id: KeyId,
+    /// The alias the request named the key by, if it did (`kms:RequestAlias`).
+    pub alias: Option<AliasName>,
+}
+
+/// A key read fresh from the store with what authorization needs of it.
+#[derive(Debug)]
+pub struct KeyView {
+    pub record: KeyRecord,
+    pub arn: String,
+    pub policy: Option<Arc<Policy>>,
+    pub tags: Vec<Tag>,
+    pub aliases: Option<Vec<AliasName>>,
+}
+
+impl KeyView {
+    pub fn facts(&self) -> KeyFacts<'_> {
+        KeyFacts {
+            record: &self.record,
+            arn: &self.arn,
+            policy: self.policy.as_deref(),
+            tags: &self.tags,
+            aliases: self.aliases.as_deref(),
+        }
+    }
 }
 
 impl Target {
@@ -61,6 +91,7 @@ impl Service {
                 region: caller.region.clone(),
                 account: caller.account().clone(),
                 key_id,
+                alias: None,
             }),
             KeyRef::Arn(arn) => {
                 if arn.region != caller.region {
@@ -70,6 +101,7 @@ impl Service {
                     region: arn.region,
                     account: arn.account,
                     key_id: arn.key_id,
+                    alias: None,
                 })
             }
             KeyRef::Alias(name) => {
@@ -109,6 +141,27 @@ impl Service {
             region: arn.region,
             account: arn.account,
             key_id,
+            alias: Some(arn.name),
+        })
+    }
+
+    /// The key a ciphertext blob names, in whichever account owns it: key ids are unique in
+    /// a region, and a blob of another account's key decrypts when both accounts' policies
+    /// allow it, as in AWS.
+    pub async fn blob_target(&self, region: &Region, key_id: KeyId) -> Result<Target, Error> {
+        let cached = self.inner.keys.get(&(region.clone(), key_id.clone()));
+        let account = match cached {
+            Some(key) => key.record.account.clone(),
+            None => match self.store().key(region, &key_id).await? {
+                Some(record) => record.account,
+                None => return Err(Error::not_found("The ciphertext names no key")),
+            },
+        };
+        Ok(Target {
+            region: region.clone(),
+            account,
+            key_id,
+            alias: None,
         })
     }
 
@@ -121,6 +174,45 @@ impl Service {
         }
     }
 
+    /// The key a target names with its policy, tags and aliases, read fresh from the store.
+    /// The policy is parsed unless the key cache holds the same document parsed already.
+    pub async fn key_view(&self, target: &Target) -> Result<KeyView, Error> {
+        let record = self.key_record(target).await?;
+        let arn = record_arn(&record);
+        let tags = self.store().tags(&record.region, &record.key_id).await?;
+        let aliases = self.key_aliases(&record).await?;
+        let cached = self
+            .inner
+            .keys
+            .get(&(record.region.clone(), record.key_id.clone()));
+        let policy = match cached {
+            Some(c) if c.record.policy == record.policy => c.policy.clone(),
+            _ => parse_stored_policy(&record.policy, &arn),
+        };
+        Ok(KeyView {
+            record,
+            arn,
+            policy,
+            tags,
+            aliases,
+        })
+    }
+
+    /// A key's aliases for `kms:ResourceAliases`; `None` past AWS's quota.
+    async fn key_aliases(&self, record: &KeyRecord) -> Result<Option<Vec<AliasName>>, Error> {
+        let page = self
+            .store()
+            .list_aliases(
+                &record.region,
+                &record.account,
+                Some(&record.key_id),
+                None,
+                MAX_RESOURCE_ALIASES,
+            )
+            .await?;
+        Ok((!page.more).then(|| page.items.into_iter().map(|a| a.name).collect()))
+    }
+
     /// Pre-flight for an operation that reads or changes a key's metadata: resolve, read the
     /// latest record, authorize, check the state.
     pub async fn preflight_record(
@@ -128,17 +220,43 @@ impl Service {
         cx: &Ctx<'_>,
         spec: &OpSpec,
         key_ref: &str,
+        conditions: &Conditions<'_>,
     ) -> Result<(KeyRecord, String), Error> {
-        let caller = cx.caller;
-        let target = self.resolve(caller, key_ref).await?;
-        let record = self.key_record(&target).await?;
-        let arn = record_arn(&record);
+        let target = self.resolve(cx.caller, key_ref).await?;
+        let view = self.preflight_view(cx, spec, &target, conditions).await?;
+        Ok((view.record, view.arn))
+    }
+
+    /// [`Self::preflight_record`] for a resolved target, keeping what authorization read.
+    pub async fn preflight_view(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &OpSpec,
+        target: &Target,
+        conditions: &Conditions<'_>,
+    ) -> Result<KeyView, Error> {
+        let view = self.authorize_view(cx, spec, target, conditions).await?;
+        state::check(view.record.state, spec.key_states, &view.arn)?;
+        check_usage(spec, &view.record, &view.arn)?;
+        Ok(view)
+    }
+
+    /// Reads a key fresh and authorizes the action on it, whatever its state (for the key an
+    /// alias points at now, which UpdateAlias and DeleteAlias must be allowed on too).
+    pub async fn authorize_view(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &OpSpec,
+        target: &Target,
+        conditions: &Conditions<'_>,
+    ) -> Result<KeyView, Error> {
+        let view = self.key_view(target).await?;
         // The audit event names the key whether or not the checks below pass.
-        cx.touched(&arn);
-        authz::authorize(caller, spec.action, Some((&record, &arn)))?;
-        state::check(record.state, spec.key_states, &arn)?;
-        check_usage(spec, &record, &arn)?;
-        Ok((record, arn))
+        cx.touched(&view.arn);
+        let now = self.clock().now();
+        let alias = target.alias.as_ref();
+        authz::authorize_key(cx.caller, spec, &view.facts(), alias, conditions, now)?;
+        Ok(view)
     }
 
     /// Pre-flight for a cryptographic operation: resolve, take the key from the cache (on a
@@ -149,37 +267,53 @@ impl Service {
         cx: &Ctx<'_>,
         spec: &OpSpec,
         target: &Target,
+        conditions: &Conditions<'_>,
     ) -> Result<Arc<CachedKey>, Error> {
-        let caller = cx.caller;
-        let key = self.cached_key(caller, spec, target).await?;
+        let (key, authorized) = self.cached_key(cx, spec, target, conditions).await?;
         if key.record.account != target.account {
             return Err(key_not_found(&target.arn()));
         }
         // The audit event names the key whether or not the checks below pass.
         cx.touched(&key.arn);
-        authz::authorize(caller, spec.action, Some((&key.record, &key.arn)))?;
+        if !authorized {
+            let now = self.clock().now();
+            let alias = target.alias.as_ref();
+            authz::authorize_key(cx.caller, spec, &key.facts(), alias, conditions, now)?;
+        }
         state::check(key.record.state, spec.key_states, &key.arn)?;
         check_usage(spec, &key.record, &key.arn)?;
         Ok(key)
     }
 
+    /// The cached key, and whether this call already authorized the request (on a miss,
+    /// before unsealing).
     async fn cached_key(
         &self,
-        caller: &Caller,
+        cx: &Ctx<'_>,
         spec: &OpSpec,
         target: &Target,
-    ) -> Result<Arc<CachedKey>, Error> {
+        conditions: &Conditions<'_>,
+    ) -> Result<(Arc<CachedKey>, bool), Error> {
         let cache_key = (target.region.clone(), target.key_id.clone());
         let keys = &self.inner.keys;
         if let Some(hit) = keys.get(&cache_key) {
-            return Ok(hit);
+            return Ok((hit, false));
         }
         let ticket = keys.ticket(&cache_key);
-        let record = self.key_record(target).await?;
-        let arn = record_arn(&record);
+        let view = self.key_view(target).await?;
         // Authorize before unsealing: a caller who may not use the key never causes its
         // material to be opened.
-        authz::authorize(caller, spec.action, Some((&record, &arn)))?;
+        cx.touched(&view.arn);
+        let now = self.clock().now();
+        let alias = target.alias.as_ref();
+        authz::authorize_key(cx.caller, spec, &view.facts(), alias, conditions, now)?;
+        let KeyView {
+            record,
+            arn,
+            policy,
+            tags,
+            aliases,
+        } = view;
         let sealed = self
             .store()
             .materials(&target.region, &target.key_id)
@@ -198,9 +332,43 @@ impl Service {
             record,
             arn,
             materials,
+            policy,
+            tags,
+            aliases,
         });
         keys.fill(cache_key, entry.clone(), ticket);
-        Ok(entry)
+        Ok((entry, true))
+    }
+
+    /// Decides an action on no key (CreateKey, ListKeys, ListAliases, GenerateRandom) from
+    /// the caller's identity policies, on resource `*`.
+    pub fn authorize_without_key(
+        &self,
+        cx: &Ctx<'_>,
+        action: &str,
+        conditions: &Conditions<'_>,
+    ) -> Result<(), Error> {
+        let now = self.clock().now();
+        authz::authorize_identity(cx.caller, action, "*", true, conditions, now)
+    }
+
+    /// Decides an action on an alias (CreateAlias, UpdateAlias, DeleteAlias need it on the
+    /// alias as well as on the key) from the caller's identity policies: no key policy names
+    /// an alias.
+    pub fn authorize_alias(
+        &self,
+        cx: &Ctx<'_>,
+        action: &str,
+        name: &AliasName,
+    ) -> Result<(), Error> {
+        let arn = AliasArn {
+            region: cx.caller.region.clone(),
+            account: cx.caller.account().clone(),
+            name: name.clone(),
+        }
+        .to_string();
+        let now = self.clock().now();
+        authz::authorize_identity(cx.caller, action, &arn, true, &Conditions::NONE, now)
     }
 
     /// Drops a key from the cache after a change to it was committed.
@@ -247,12 +415,32 @@ impl Service {
         cx: &Ctx<'_>,
         spec: &OpSpec,
         key_ref: &str,
+        conditions: &Conditions<'_>,
         change: impl Fn(&mut KeyRecord, &str) -> Result<(), Error>,
     ) -> Result<(KeyRecord, String), Error> {
+        self.change_key_viewed(cx, spec, key_ref, conditions, |record, view| {
+            change(record, &view.arn)
+        })
+        .await
+    }
+
+    /// [`Self::change_key`] for a change that needs what the pre-flight read of the key (its
+    /// tags and aliases, for PutKeyPolicy's lockout check).
+    pub async fn change_key_viewed(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &OpSpec,
+        key_ref: &str,
+        conditions: &Conditions<'_>,
+        change: impl Fn(&mut KeyRecord, &KeyView) -> Result<(), Error>,
+    ) -> Result<(KeyRecord, String), Error> {
         const ATTEMPTS: usize = 8;
+        let target = self.resolve(cx.caller, key_ref).await?;
         for _ in 0..ATTEMPTS {
-            let (mut record, arn) = self.preflight_record(cx, spec, key_ref).await?;
-            change(&mut record, &arn)?;
+            let view = self.preflight_view(cx, spec, &target, conditions).await?;
+            let mut record = view.record.clone();
+            change(&mut record, &view)?;
+            let arn = view.arn;
             match self.store().update_key(&record).await {
                 Ok(()) => {
                     self.invalidate_key(&record.region, &record.key_id);
@@ -268,5 +456,17 @@ impl Service {
             ErrorKind::Conflict,
             "The key was changed by another request at the same time. Retry the request.",
         ))
+    }
+}
+
+/// Parses a stored key policy. Every policy Trent stores parsed when it was set; one that
+/// does not (a store written by hand) allows nothing, and says so in the log.
+fn parse_stored_policy(text: &str, arn: &str) -> Option<Arc<Policy>> {
+    match Policy::parse_key_policy(text) {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            tracing::warn!(key = arn, error = %e, "stored key policy does not parse");
+            None
+        }
     }
 }

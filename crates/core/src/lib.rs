@@ -36,7 +36,7 @@ use trent_types::{Clock, SystemClock};
 pub use cache::CachedKey;
 pub use caller::{Caller, Rejected};
 pub use error::{Error, Result};
-pub use identity::{Credential, DEFAULT_PRINCIPAL, Identities};
+pub use identity::{ADMINISTRATOR_ACCESS, Credential, DEFAULT_PRINCIPAL, Identities, Principal};
 
 /// How to start a [`Service`].
 #[derive(Debug, Clone)]

@@ -148,6 +148,29 @@ impl Condition {
         Ok(())
     }
 
+    /// The condition keys (lowercased) evaluating the condition reads: its own, and those
+    /// of the policy variables in its values.
+    pub(crate) fn context_keys<'a>(&'a self, out: &mut Vec<&'a str>) {
+        out.push(&self.key);
+        match &self.test {
+            Test::Str(_, patterns) => out.extend(patterns.iter().flat_map(Pattern::variable_keys)),
+            Test::Arn(parts) => out.extend(
+                parts
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .flat_map(Pattern::variable_keys),
+            ),
+            Test::Bool(values) => {
+                for v in values.iter() {
+                    if let BoolValue::Var(p) = v {
+                        out.extend(p.variable_keys());
+                    }
+                }
+            }
+            Test::Num(..) | Test::Date(..) | Test::Binary(_) | Test::Ip(_) | Test::Null(_) => {}
+        }
+    }
+
     /// Whether the condition holds for the request.
     pub(crate) fn holds(&self, ctx: &RequestContext) -> bool {
         let values = ctx.lookup(&self.key);

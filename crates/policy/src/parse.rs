@@ -53,6 +53,8 @@ pub struct Policy {
     id: Option<Box<str>>,
     kind: Option<PolicyKind>,
     pub(crate) statements: Box<[Statement]>,
+    /// See [`Policy::context_keys`].
+    context_keys: Box<[Box<str>]>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +139,34 @@ impl Policy {
     pub fn statement_count(&self) -> usize {
         self.statements.len()
     }
+
+    /// Every condition key (lowercased, sorted, once each) that evaluating this policy can
+    /// read: the keys its conditions test and those its policy variables name, in resources,
+    /// actions and condition values. No other key of a request context can change what the
+    /// policy decides, so a caller may build a context with only the keys its policies read
+    /// (the keys [`crate::RequestContext::builder`] sets from the principal aside) and get the
+    /// same decisions.
+    pub fn context_keys(&self) -> &[Box<str>] {
+        &self.context_keys
+    }
+}
+
+/// The keys a policy's statements read, for [`Policy::context_keys`].
+fn context_keys(statements: &[Statement]) -> Box<[Box<str>]> {
+    let mut keys: Vec<&str> = Vec::new();
+    for s in statements {
+        for spec in [&s.action, &s.resource] {
+            if let PatternSpec::Is(patterns) | PatternSpec::Not(patterns) = spec {
+                keys.extend(patterns.iter().flat_map(Pattern::variable_keys));
+            }
+        }
+        for c in s.conditions.iter() {
+            c.context_keys(&mut keys);
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter().map(Box::from).collect()
 }
 
 fn parse(json: &str, kind: Option<PolicyKind>) -> Result<Policy, PolicyError> {
@@ -196,6 +226,7 @@ fn parse(json: &str, kind: Option<PolicyKind>) -> Result<Policy, PolicyError> {
         version,
         id,
         kind,
+        context_keys: context_keys(&statements),
         statements: statements.into_boxed_slice(),
     })
 }

@@ -170,6 +170,14 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
+    /// The condition keys (lowercased) of the policy variables in the pattern.
+    pub(crate) fn variable_keys(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var(v) if !v.key.is_empty() => Some(&*v.key),
+            _ => None,
+        })
+    }
+
     pub(crate) fn compile(text: &str, syntax: Syntax) -> Self {
         Self::from_pieces(pieces(text, syntax))
     }

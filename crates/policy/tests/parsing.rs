@@ -374,3 +374,53 @@ fn errors_compare_structurally() {
         PolicyError::MissingPrincipal
     );
 }
+
+#[test]
+fn context_keys_are_every_key_a_policy_can_read() {
+    let default = Policy::default_key_policy(&AccountId::parse("111122223333").unwrap());
+    assert!(
+        Policy::parse_key_policy(&default)
+            .unwrap()
+            .context_keys()
+            .is_empty()
+    );
+    let policy = Policy::parse_identity_policy(
+        r#"{"Version":"2012-10-17","Statement":[
+          {"Effect":"Allow","Action":"kms:Encrypt","Resource":"arn:aws:kms:*:*:key/${aws:PrincipalTag/KeyId}",
+           "Condition":{
+             "StringEquals":{"kms:EncryptionContext:Dept":"${aws:username}","aws:ResourceTag/Team":"x"},
+             "ForAnyValue:StringLike":{"kms:ResourceAliases":"alias/${aws:PrincipalTag/Team, 'none'}*"},
+             "ArnLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:PrincipalAccount}:user/*"},
+             "Bool":{"aws:SecureTransport":"${kms:GrantIsForAWSResource}"},
+             "IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+             "Null":{"kms:RequestAlias":"false"}}},
+          {"Effect":"Deny","Action":"kms:Decrypt","Resource":"*",
+           "Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":"7"}}}]}"#,
+    )
+    .unwrap();
+    let keys: Vec<&str> = policy.context_keys().iter().map(|k| &**k).collect();
+    assert_eq!(
+        keys,
+        [
+            "aws:principalaccount",
+            "aws:principalarn",
+            "aws:principaltag/keyid",
+            "aws:principaltag/team",
+            "aws:resourcetag/team",
+            "aws:securetransport",
+            "aws:sourceip",
+            "aws:username",
+            "kms:encryptioncontext:dept",
+            "kms:grantisforawsresource",
+            "kms:requestalias",
+            "kms:resourcealiases",
+            "kms:schedulekeydeletionpendingwindowindays",
+        ]
+    );
+    // In a 2008-10-17 policy `${...}` is text, not a variable.
+    let old = Policy::parse_identity_policy(
+        r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"arn:aws:kms:*:*:key/${aws:username}"}]}"#,
+    )
+    .unwrap();
+    assert!(old.context_keys().is_empty());
+}

@@ -2,7 +2,9 @@
 //! - parsing never panics, on any string and any JSON;
 //! - evaluation never panics, on any parsed policy;
 //! - an explicit deny is never overridden, whatever else the policies and grants say;
-//! - removing an `Allow` statement never grants more.
+//! - removing an `Allow` statement never grants more;
+//! - a context holding only the keys the policies read (`Policy::context_keys`) decides as
+//!   the full context does.
 
 // Test code: a failed unwrap is a failed test with its location. (clippy.toml already allows
 // this inside `#[test]` functions; this extends it to the file's helpers.)
@@ -476,6 +478,32 @@ proptest! {
         all.push(json!({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}));
         let policy = Policy::parse_key_policy(&document(&all)).unwrap();
         prop_assert_eq!(authorize(&policy, &[&id], grants, &ctx), Decision::ExplicitDeny);
+    }
+
+    #[test]
+    fn a_context_of_only_the_keys_the_policies_read_decides_the_same(
+        key in key_statements(),
+        ids in identity_statements(),
+        req in request(),
+        grants in any::<bool>(),
+    ) {
+        let key = Policy::parse_key_policy(&document(&key)).unwrap();
+        let id = Policy::parse_identity_policy(&document(&ids)).unwrap();
+        let read = |k: &str| {
+            let k = k.to_lowercase();
+            key.context_keys().iter().chain(id.context_keys()).any(|r| **r == *k)
+        };
+        let restricted = Request {
+            values: req.values.iter().filter(|(k, _)| read(k)).cloned().collect(),
+            ..req.clone()
+        };
+        let (full, only) = (req.context(), restricted.context());
+        prop_assert_eq!(key.evaluate_detailed(&full), key.evaluate_detailed(&only));
+        prop_assert_eq!(id.evaluate(&full), id.evaluate(&only));
+        prop_assert_eq!(
+            authorize_explained(&key, &[&id], grants, &full),
+            authorize_explained(&key, &[&id], grants, &only)
+        );
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub fn authenticate(
     let key = signing_keys.key(credential, &parsed);
     sigv4::verify(&parsed, req, &key, now_ms).map_err(to_api)?;
     Ok(Caller {
-        principal: credential.principal.clone(),
+        principal: credential.principal.arn.clone(),
+        identity: credential.principal.clone(),
         access_key_id: credential.access_key_id.clone(),
         region,
         source_ip,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_kms::config::retry::RetryConfig;
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-use trent_core::{Background, Service, ServiceOptions};
+use trent_core::{Background, Identities, Service, ServiceOptions};
 use trent_types::{Clock, ManualClock};
 
 /// A running server. Dropping it stops the server without flushing; call [`Self::stop`] to
@@ -36,13 +36,34 @@ impl TestServer {
         s
     }
 
+    /// A server with a fresh data directory that accepts exactly `identities` (and not the
+    /// default `test` access key, unless `identities` has it).
+    pub async fn start_with_identities(identities: Identities) -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().join("data");
+        let mut s = Self::start_with(
+            &dir,
+            ManualClock::starting_now(),
+            Duration::from_millis(50),
+            identities,
+        )
+        .await;
+        s._temp = Some(temp);
+        s
+    }
+
     /// A server whose background jobs run once at startup and then not for an hour, for
     /// tests that count what the store does.
     pub async fn start_without_jobs() -> Self {
         let temp = tempfile::tempdir().expect("temp dir");
         let dir = temp.path().join("data");
-        let mut s =
-            Self::start_with(&dir, ManualClock::starting_now(), Duration::from_secs(3600)).await;
+        let mut s = Self::start_with(
+            &dir,
+            ManualClock::starting_now(),
+            Duration::from_secs(3600),
+            Identities::default_local(),
+        )
+        .await;
         s._temp = Some(temp);
         s
     }
@@ -50,11 +71,23 @@ impl TestServer {
     /// A server on an existing (or new) data directory with the given clock, running the
     /// deletion job every 50 ms so tests that move the clock see it act promptly.
     pub async fn start_in(data_dir: &Path, clock: ManualClock) -> Self {
-        Self::start_with(data_dir, clock, Duration::from_millis(50)).await
+        Self::start_with(
+            data_dir,
+            clock,
+            Duration::from_millis(50),
+            Identities::default_local(),
+        )
+        .await
     }
 
-    async fn start_with(data_dir: &Path, clock: ManualClock, job_interval: Duration) -> Self {
+    async fn start_with(
+        data_dir: &Path,
+        clock: ManualClock,
+        job_interval: Duration,
+        identities: Identities,
+    ) -> Self {
         let mut opts = ServiceOptions::new(data_dir);
+        opts.identities = identities;
         opts.clock = std::sync::Arc::new(clock.clone());
         opts.job_interval = job_interval;
         let (service, background) = Service::start(opts).await.expect("service starts");

@@ -41,6 +41,10 @@ pub struct BenchArgs {
     /// The key to use; a new symmetric key is created when none is given.
     #[arg(long)]
     pub key_id: Option<String>,
+    /// A key policy (a JSON file) for the key created when no --key-id is given; AWS's
+    /// default key policy when none is given.
+    #[arg(long, conflicts_with = "key_id")]
+    pub policy: Option<std::path::PathBuf>,
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
     #[arg(long, env = "AWS_ACCESS_KEY_ID", default_value = "test")]
@@ -148,16 +152,17 @@ pub async fn run(args: BenchArgs) -> Result<(), BoxError> {
     let key_id = match &args.key_id {
         Some(k) => k.clone(),
         None => {
-            let created = target
-                .call_ok(
-                    "CreateKey",
-                    serde_json::json!({
-                        "Description": "trent bench",
-                        "KeySpec": key_spec,
-                        "KeyUsage": usage,
-                    }),
-                )
-                .await?;
+            let mut create = serde_json::json!({
+                "Description": "trent bench",
+                "KeySpec": key_spec,
+                "KeyUsage": usage,
+            });
+            if let Some(path) = &args.policy {
+                let policy = std::fs::read_to_string(path)
+                    .map_err(|e| format!("key policy {}: {e}", path.display()))?;
+                create["Policy"] = serde_json::Value::String(policy);
+            }
+            let created = target.call_ok("CreateKey", create).await?;
             created["KeyMetadata"]["KeyId"]
                 .as_str()
                 .ok_or("CreateKey answered without a key id")?

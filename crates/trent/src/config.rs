@@ -1,13 +1,14 @@
 //! Configuration: defaults, then a TOML file, then `TRENT_*` environment variables, then
 //! flags, each overriding the one before.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
-use trent_core::{Credential, Identities, ServiceOptions};
+use trent_core::{Identities, Principal, ServiceOptions};
 use trent_types::PrincipalArn;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -36,18 +37,28 @@ pub struct FileConfig {
     pub job_interval_seconds: Option<u64>,
     /// Seconds shutdown waits for in-flight requests before closing their connections.
     pub drain_timeout_seconds: Option<u64>,
-    /// Access keys Trent accepts. Without any, the default `test` identity is used.
+    /// Access keys Trent accepts. Without any, the default `test` identity (with an allow-all
+    /// identity policy) is used.
     #[serde(default)]
     pub identities: Vec<IdentityConfig>,
 }
 
+/// One access key. Several may name the same principal; the principal's identity policies and
+/// tags are then those of all its entries together.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
-    /// `arn:aws:iam::ACCOUNT:user/NAME` or `...:role/NAME`.
+    /// `arn:aws:iam::ACCOUNT:user/NAME`, `...:role/NAME` or `...:root`.
     pub principal: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// IAM identity policies, each a JSON document. Without any, the principal may do only
+    /// what key policies allow it by name.
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// Principal tags, for `aws:PrincipalTag/KEY` conditions.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for IdentityConfig {
@@ -92,27 +103,7 @@ impl Settings {
         let identities = if default_identity {
             Identities::default_local()
         } else {
-            let mut ids = Identities::default();
-            for i in file.identities {
-                let principal = PrincipalArn::parse(&i.principal).ok_or_else(|| {
-                    format!(
-                        "identity {}: bad principal ARN {}",
-                        i.access_key_id, i.principal
-                    )
-                })?;
-                if i.secret_access_key.len() < 8 {
-                    return Err(format!(
-                        "identity {}: the secret access key is too short (8 characters at least)",
-                        i.access_key_id
-                    ));
-                }
-                ids.insert(Credential::new(
-                    i.access_key_id,
-                    principal,
-                    i.secret_access_key,
-                ));
-            }
-            ids
+            identities(file.identities)?
         };
         if default_identity && !listen.ip().is_loopback() {
             return Err(format!(
@@ -144,6 +135,75 @@ impl Settings {
         opts.clock = Arc::new(trent_types::SystemClock);
         opts
     }
+}
+
+/// The configured access keys, grouped by principal: each principal is built once, with the
+/// policies and tags of all its entries, and shared by its access keys.
+fn identities(configured: Vec<IdentityConfig>) -> Result<Identities, String> {
+    let mut principals: Vec<(Principal, Vec<(String, String)>)> = Vec::new();
+    for i in configured {
+        let arn = PrincipalArn::parse(&i.principal).ok_or_else(|| {
+            format!(
+                "identity {}: bad principal ARN {}",
+                i.access_key_id, i.principal
+            )
+        })?;
+        if i.secret_access_key.len() < 8 {
+            return Err(format!(
+                "identity {}: the secret access key is too short (8 characters at least)",
+                i.access_key_id
+            ));
+        }
+        if principals
+            .iter()
+            .any(|(_, keys)| keys.iter().any(|(k, _)| *k == i.access_key_id))
+        {
+            return Err(format!(
+                "identity {}: the access key id appears twice",
+                i.access_key_id
+            ));
+        }
+        let at = match principals.iter().position(|(p, _)| p.arn == arn) {
+            Some(at) => at,
+            None => {
+                principals.push((Principal::new(arn), Vec::new()));
+                principals.len() - 1
+            }
+        };
+        let (principal, keys) = &mut principals[at];
+        for (n, policy) in i.policies.iter().enumerate() {
+            let parsed = trent_policy::Policy::parse_identity_policy(policy).map_err(|e| {
+                format!(
+                    "identity {} ({}): policy {} is not a valid identity policy: {e}",
+                    i.access_key_id,
+                    i.principal,
+                    n + 1
+                )
+            })?;
+            principal.policies.push(parsed);
+        }
+        for (key, value) in i.tags {
+            if let Some(other) = principal.tags.get(&key)
+                && *other != value
+            {
+                return Err(format!(
+                    "identity {} ({}): tag {key} is {value} here and {other} in another entry \
+                     of the same principal",
+                    i.access_key_id, i.principal
+                ));
+            }
+            principal.tags.insert(key, value);
+        }
+        keys.push((i.access_key_id, i.secret_access_key));
+    }
+    let mut ids = Identities::default();
+    for (principal, keys) in principals {
+        let principal = Arc::new(principal);
+        for (access_key_id, secret) in keys {
+            ids.add(access_key_id, secret, &principal);
+        }
+    }
+    Ok(ids)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
@@ -209,6 +269,112 @@ secret_access_key = "alice-secret"
         let mut a = args();
         a.listen = Some("0.0.0.0:4599".parse().unwrap());
         assert!(Settings::load(&a).unwrap_err().contains("refusing"));
+    }
+
+    fn load_config(text: &str) -> Result<Settings, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.toml");
+        std::fs::write(&path, text).unwrap();
+        let mut a = args();
+        a.config = Some(path);
+        Settings::load(&a)
+    }
+
+    #[test]
+    fn identities_carry_policies_and_tags_shared_by_their_access_keys() {
+        let s = load_config(
+            r#"
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIAALICE1"
+secret_access_key = "alice-secret-one"
+policies = ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}']
+tags = { team = "blue" }
+
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIAALICE2"
+secret_access_key = "alice-secret-two"
+policies = ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}']
+
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/bob"
+access_key_id = "AKIABOB"
+secret_access_key = "bob-secret"
+"#,
+        )
+        .unwrap();
+        let one = s.identities.credential("AKIAALICE1").unwrap();
+        let two = s.identities.credential("AKIAALICE2").unwrap();
+        assert!(Arc::ptr_eq(&one.principal, &two.principal));
+        assert_eq!(one.principal.policies.len(), 2);
+        assert_eq!(one.principal.tags["team"], "blue");
+        let bob = s.identities.credential("AKIABOB").unwrap();
+        assert!(bob.principal.policies.is_empty());
+        assert!(bob.principal.tags.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_identity_policy_refuses_startup_naming_the_identity() {
+        for policy in [
+            "{",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*"}]}"#,
+        ] {
+            let e = load_config(&format!(
+                r#"
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIAALICE"
+secret_access_key = "alice-secret"
+policies = ['{policy}']
+"#
+            ))
+            .unwrap_err();
+            assert!(e.contains("AKIAALICE"), "{e}");
+            assert!(e.contains("policy 1"), "{e}");
+        }
+    }
+
+    #[test]
+    fn conflicting_tags_and_repeated_access_keys_are_refused() {
+        let e = load_config(
+            r#"
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIA1"
+secret_access_key = "alice-secret"
+tags = { team = "blue" }
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIA2"
+secret_access_key = "alice-secret"
+tags = { team = "red" }
+"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("tag team"), "{e}");
+        let e = load_config(
+            r#"
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/alice"
+access_key_id = "AKIA1"
+secret_access_key = "alice-secret"
+[[identities]]
+principal = "arn:aws:iam::111122223333:user/bob"
+access_key_id = "AKIA1"
+secret_access_key = "bob-secret-x"
+"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn the_default_identity_is_an_administrator() {
+        let s = Settings::load(&args()).unwrap();
+        let admin = s.identities.credential("test").unwrap();
+        assert_eq!(admin.principal.policies.len(), 1);
     }
 
     #[test]

@@ -118,7 +118,10 @@ async fn serve(args: config::ServeArgs) -> Result {
         println!("        aws --endpoint-url http://{local} kms create-key");
     } else {
         for c in svc.identities().iter() {
-            println!("  access key id:  {} ({})", c.access_key_id, c.principal);
+            println!(
+                "  access key id:  {} ({})",
+                c.access_key_id, c.principal.arn
+            );
         }
     }
     trent_server::serve_with(listener, svc, shutdown_signal(), settings.serve_options()).await?;

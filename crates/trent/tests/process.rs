@@ -570,6 +570,7 @@ data_dir = "{}"
 principal = "arn:aws:iam::444455556666:user/alice"
 access_key_id = "AKIAALICE"
 secret_access_key = "alice-secret-access-key"
+policies = ['{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:*","Resource":"*"}}]}}']
 "#,
             data_dir.display()
         ),

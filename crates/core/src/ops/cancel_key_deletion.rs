@@ -6,6 +6,7 @@ use trent_api::ops::cancel_key_deletion::{Request, Response};
 use trent_types::KeyState;
 
 use super::{Ctx, Handler, OpSpec, need};
+use crate::authz::Conditions;
 use crate::{Error, Result};
 
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl Handler for Op {
         // Checked in `run` for AWS's wording.
         key_states: crate::state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -30,7 +32,7 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let (_, arn) = cx
             .svc
-            .change_key(cx, &Self::SPEC, key_ref, |key, arn| {
+            .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, arn| {
                 if key.state != KeyState::PendingDeletion {
                     return Err(Error::invalid_state(format!(
                         "{arn} is not pending deletion."

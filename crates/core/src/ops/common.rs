@@ -29,6 +29,12 @@ pub fn encryption_context(
     }
 }
 
+/// The encryption algorithm a request names, as `kms:EncryptionAlgorithm` carries it:
+/// SYMMETRIC_DEFAULT, the member's default, when the request names none.
+pub fn requested_algorithm(requested: Option<&str>) -> &str {
+    requested.unwrap_or("SYMMETRIC_DEFAULT")
+}
+
 /// Symmetric keys take only SYMMETRIC_DEFAULT; anything else is the wrong algorithm for the key.
 pub fn symmetric_algorithm(
     requested: Option<&str>,
@@ -106,6 +112,18 @@ pub fn limit(requested: Option<i64>, default: usize) -> usize {
     requested
         .and_then(|l| usize::try_from(l).ok())
         .unwrap_or(default)
+}
+
+/// The name of a key's one policy.
+pub const DEFAULT_POLICY_NAME: &str = "default";
+
+/// The `PolicyName` of a request: `default`, its default and the only name a key policy has.
+/// Any other name is no policy of the key.
+pub fn policy_name(requested: Option<&str>) -> Result<&'static str, Error> {
+    match requested {
+        None | Some(DEFAULT_POLICY_NAME) => Ok(DEFAULT_POLICY_NAME),
+        Some(_) => Err(Error::not_found("No such policy exists")),
+    }
 }
 
 /// Most tags one key may carry.

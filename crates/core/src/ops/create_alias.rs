@@ -6,6 +6,7 @@ use trent_api::{ErrorKind, Operation};
 use trent_store::{AliasRecord, Store, StoreError};
 
 use super::{Ctx, Handler, OpSpec, alias_arn, customer_alias, need, target_key_ref};
+use crate::authz::Conditions;
 use crate::{Error, Result, keys, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:CreateAlias",
         key_states: state::MUTABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,7 +30,12 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let name = customer_alias(need(req.alias_name.as_deref(), "AliasName")?)?;
         let target = target_key_ref(need(req.target_key_id.as_deref(), "TargetKeyId")?)?;
-        let (key, key_arn) = cx.svc.preflight_record(cx, &Self::SPEC, target).await?;
+        // Allowed on the alias (identity policies) and on the key (its policy).
+        cx.svc.authorize_alias(cx, Self::SPEC.action, &name)?;
+        let (key, key_arn) = cx
+            .svc
+            .preflight_record(cx, &Self::SPEC, target, &Conditions::NONE)
+            .await?;
         let now = cx.svc.clock().now();
         let record = AliasRecord {
             region: key.region.clone(),
@@ -54,6 +61,8 @@ impl Handler for Op {
         }
         cx.svc
             .invalidate_alias(&record.region, &record.account, &record.name);
+        // kms:ResourceAliases of the key changed.
+        cx.svc.invalidate_key(&record.region, &record.target_key_id);
         Ok(Response {})
     }
 }

@@ -4,10 +4,12 @@ use serde_json::{Value, json};
 use trent_api::ops::create_key::{Request, Response};
 use trent_api::{ErrorKind, Operation};
 use trent_crypto::KeyMaterial;
+use trent_policy::Policy;
 use trent_store::{KeyRecord, MaterialRecord, MaterialState, Store, StoreError};
-use trent_types::{AccountId, CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, Origin};
+use trent_types::{CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, Origin};
 
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, tags};
+use crate::authz::{Conditions, KeyFacts, NewKey};
 use crate::{Error, Result, authz, keys, state};
 
 #[derive(Debug)]
@@ -21,6 +23,7 @@ impl Handler for Op {
         action: "kms:CreateKey",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -36,20 +39,38 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        authz::authorize(cx.caller, Self::SPEC.action, None)?;
         let (key_spec, key_usage) = spec_and_usage(&req)?;
+        let origin = req
+            .origin
+            .as_deref()
+            .and_then(Origin::parse)
+            .unwrap_or(Origin::AwsKms);
+        let tags = tags(req.tags.unwrap_or_default())?;
+        let bypass = req.bypass_policy_lockout_safety_check.unwrap_or(false);
+        // Identity policies alone decide, on resource `*`; tags on creation need
+        // kms:TagResource as well.
+        let conditions = Conditions::NONE
+            .new_key(NewKey {
+                key_spec,
+                key_usage,
+                origin,
+                multi_region: req.multi_region.unwrap_or(false),
+            })
+            .bypass_policy_lockout_safety_check(bypass)
+            .request_tags(&tags);
+        cx.svc
+            .authorize_without_key(cx, Self::SPEC.action, &conditions)?;
+        let now = cx.svc.clock().now();
+        if !tags.is_empty() {
+            authz::authorize_identity(cx.caller, "kms:TagResource", "*", false, &conditions, now)?;
+        }
         if let Some(id) = req.custom_key_store_id.as_deref() {
             return Err(Error::new(
                 ErrorKind::CustomKeyStoreNotFound,
                 format!("Custom key store '{id}' does not exist."),
             ));
         }
-        match req
-            .origin
-            .as_deref()
-            .and_then(Origin::parse)
-            .unwrap_or(Origin::AwsKms)
-        {
+        match origin {
             Origin::AwsKms => {}
             Origin::External => {
                 return Err(unsupported("Imported key material (Origin EXTERNAL)"));
@@ -65,11 +86,19 @@ impl Handler for Op {
             return Err(unsupported("Multi-Region keys"));
         }
         let account = cx.caller.account().clone();
-        let policy = match req.policy {
-            Some(p) => checked_policy(p)?,
-            None => default_policy(&account),
+        // The lockout check applies to a policy the caller gives, not to the default one.
+        let check_lockout = req.policy.is_some() && !bypass;
+        let (policy_text, policy) = match req.policy {
+            Some(text) => {
+                let parsed = key_policy(&text)?;
+                (text, parsed)
+            }
+            None => {
+                let text = Policy::default_key_policy(&account);
+                let parsed = Policy::parse_key_policy(&text).map_err(Error::internal)?;
+                (text, parsed)
+            }
         };
-        let tags = tags(req.tags.unwrap_or_default())?;
         if tags.len() > MAX_TAGS {
             return Err(Error::new(
                 ErrorKind::Tag,
@@ -77,7 +106,6 @@ impl Handler for Op {
             ));
         }
 
-        let now = cx.svc.clock().now();
         let key_id = KeyId::new_random();
         let material_id = trent_crypto::random_material_id().map_err(Error::internal)?;
         let record = KeyRecord {
@@ -92,12 +120,22 @@ impl Handler for Op {
             creation_date: now,
             deletion_date: None,
             pending_window_days: None,
-            policy,
+            policy: policy_text,
             multi_region: false,
             current_material: Some(material_id),
             version: 1,
         };
         let arn = keys::record_arn(&record);
+        if check_lockout {
+            let key = KeyFacts {
+                record: &record,
+                arn: &arn,
+                policy: Some(&policy),
+                tags: &tags,
+                aliases: Some(&[]),
+            };
+            authz::lockout_check(cx.caller, &policy, &key, now)?;
+        }
         // Generating an RSA-4096 key takes about a second: keep it off the request threads.
         let material = if key_spec == KeySpec::SymmetricDefault {
             KeyMaterial::generate_symmetric().map_err(Error::internal)?
@@ -170,34 +208,9 @@ fn unsupported(what: &str) -> Error {
     )
 }
 
-/// A key policy must be a JSON object to be stored.
-pub(crate) fn checked_policy(policy: String) -> Result<String> {
-    match serde_json::from_str::<Value>(&policy) {
-        Ok(Value::Object(_)) => Ok(policy),
-        Ok(_) => Err(Error::new(
-            ErrorKind::MalformedPolicyDocument,
-            "The key policy must be a JSON object.",
-        )),
-        Err(e) => Err(Error::new(
-            ErrorKind::MalformedPolicyDocument,
-            format!("The key policy is not valid JSON: {e}"),
-        )),
-    }
-}
-
-/// AWS's default key policy: the account root may do everything, which hands the decision
-/// to the account's identity policies.
-pub fn default_policy(account: &AccountId) -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Id": "key-default-1",
-        "Statement": [{
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": { "AWS": format!("arn:aws:iam::{}:root", account.as_str()) },
-            "Action": "kms:*",
-            "Resource": "*",
-        }],
-    })
-    .to_string()
+/// A key policy document parsed, or `MalformedPolicyDocumentException` saying what is wrong
+/// with it.
+pub(crate) fn key_policy(text: &str) -> Result<Policy> {
+    Policy::parse_key_policy(text)
+        .map_err(|e| Error::new(ErrorKind::MalformedPolicyDocument, e.to_string()))
 }

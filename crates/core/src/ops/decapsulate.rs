@@ -9,6 +9,7 @@ use trent_types::{EncapsulationAlgorithm, KeyUsage};
 
 use super::encapsulate::not_a_kem_key;
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:Decapsulate",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncapsulateDecapsulate]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -42,7 +44,10 @@ impl Handler for Op {
             req.shared_secret_ciphertext_blob,
             "SharedSecretCiphertextBlob",
         )?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &Conditions::NONE)
+            .await?;
         let Some(PreparedKey::Kem(kem)) = key.current() else {
             return Err(not_a_kem_key(&key.arn));
         };

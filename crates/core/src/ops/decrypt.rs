@@ -10,10 +10,10 @@ use trent_types::{EncryptionAlgorithm, EncryptionContext, KeyId, KeyUsage};
 
 use super::{
     Ctx, Handler, OpSpec, dry_run, encryption_context, invalid_ciphertext,
-    key_encryption_algorithm, no_context, no_recipient, symmetric_algorithm,
+    key_encryption_algorithm, no_context, no_recipient, requested_algorithm, symmetric_algorithm,
 };
 use crate::CachedKey;
-use crate::keys::Target;
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -27,6 +27,7 @@ impl Handler for Op {
         action: "kms:Decrypt",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -41,9 +42,12 @@ impl Handler for Op {
         no_recipient(req.recipient.as_ref())?;
         let context = encryption_context(req.encryption_context)?;
         let algorithm = req.encryption_algorithm.as_deref();
+        let conditions = Conditions::NONE
+            .encryption_context(&context)
+            .encryption_algorithm(requested_algorithm(algorithm));
         if ignores_ciphertext(req.dry_run, req.dry_run_modifiers.as_deref()) {
             let key_ref = req.key_id.as_deref().ok_or_else(|| missing("keyId"))?;
-            check_key_only(cx, &Self::SPEC, key_ref, algorithm).await?;
+            check_key_only(cx, &Self::SPEC, key_ref, algorithm, &conditions).await?;
             // Always an error here: the dry run's answer.
             dry_run(req.dry_run)?;
         }
@@ -57,6 +61,7 @@ impl Handler for Op {
             req.key_id.as_deref(),
             &context,
             algorithm,
+            &conditions,
         )
         .await?;
         // A dry run checks the ciphertext too (unless told not to, above); the plaintext is
@@ -95,8 +100,12 @@ pub(crate) async fn check_key_only(
     spec: &OpSpec,
     key_ref: &str,
     algorithm: Option<&str>,
+    conditions: &Conditions<'_>,
 ) -> Result<()> {
-    let (record, arn) = cx.svc.preflight_record(cx, spec, key_ref).await?;
+    let (record, arn) = cx
+        .svc
+        .preflight_record(cx, spec, key_ref, conditions)
+        .await?;
     key_encryption_algorithm(&record, algorithm, &arn)?;
     Ok(())
 }
@@ -112,25 +121,34 @@ pub(crate) async fn decrypt_blob(
     key_ref: Option<&str>,
     context: &EncryptionContext,
     algorithm: Option<&str>,
+    conditions: &Conditions<'_>,
 ) -> Result<Decrypted> {
     let Some(key_ref) = key_ref else {
         let parsed = ciphertext::parse(blob).map_err(|_| invalid_ciphertext())?;
         let blob_key = KeyId::parse(parsed.key_id).ok_or_else(invalid_ciphertext)?;
-        let target = Target {
-            region: cx.caller.region.clone(),
-            account: cx.caller.account().clone(),
-            key_id: blob_key,
+        // The key id came from the blob, unauthenticated until the key opens it: a blob
+        // that names no key is as invalid as any other tampered blob.
+        let not_found = |e: Error| match e.kind() {
+            ErrorKind::NotFound => invalid_ciphertext(),
+            _ => e,
         };
-        let key = match cx.svc.preflight_crypto(cx, spec, &target).await {
-            // The key id came from the blob, unauthenticated until the key opens it: a blob
-            // that names no key is as invalid as any other tampered blob.
-            Err(e) if e.kind() == ErrorKind::NotFound => return Err(invalid_ciphertext()),
-            other => other?,
-        };
+        let target = cx
+            .svc
+            .blob_target(&cx.caller.region, blob_key)
+            .await
+            .map_err(not_found)?;
+        let key = cx
+            .svc
+            .preflight_crypto(cx, spec, &target, conditions)
+            .await
+            .map_err(not_found)?;
         return decrypt_symmetric(&key, &parsed, context, algorithm);
     };
     let target = cx.svc.resolve(cx.caller, key_ref).await?;
-    let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
+    let key = cx
+        .svc
+        .preflight_crypto(cx, spec, &target, conditions)
+        .await?;
     match key.current() {
         Some(PreparedKey::Decryption(asymmetric)) => {
             let algorithm = key_encryption_algorithm(&key.record, algorithm, &key.arn)?;

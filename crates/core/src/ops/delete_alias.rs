@@ -1,13 +1,14 @@
 //! DeleteAlias: removes an alias; its key is not affected.
 
 use serde_json::{Value, json};
-use trent_api::Operation;
 use trent_api::ops::delete_alias::{Request, Response};
+use trent_api::{ErrorKind, Operation};
 use trent_store::{Store, StoreError};
 
 use super::{Ctx, Handler, OpSpec, alias_not_found, need, parse_alias_name};
+use crate::authz::Conditions;
 use crate::keys::Target;
-use crate::{Result, authz, keys, state};
+use crate::{Result, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -20,6 +21,7 @@ impl Handler for Op {
         action: "kms:DeleteAlias",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -30,6 +32,8 @@ impl Handler for Op {
         let name = parse_alias_name(need(req.alias_name.as_deref(), "AliasName")?)?;
         let region = &cx.caller.region;
         let account = cx.caller.account();
+        // Allowed on the alias (identity policies) and on its key (the key's policy).
+        cx.svc.authorize_alias(cx, Self::SPEC.action, &name)?;
         let alias = cx
             .svc
             .store()
@@ -40,11 +44,16 @@ impl Handler for Op {
             region: region.clone(),
             account: account.clone(),
             key_id: alias.target_key_id.clone(),
+            alias: None,
         };
-        if let Ok(key) = cx.svc.key_record(&target).await {
-            let arn = keys::record_arn(&key);
-            authz::authorize(cx.caller, Self::SPEC.action, Some((&key, &arn)))?;
-            cx.touched(&arn);
+        match cx
+            .svc
+            .authorize_view(cx, &Self::SPEC, &target, &Conditions::NONE)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         match cx.svc.store().delete_alias(region, account, &name).await {
             Ok(()) => {}
@@ -52,6 +61,8 @@ impl Handler for Op {
             Err(e) => return Err(e.into()),
         }
         cx.svc.invalidate_alias(region, account, &name);
+        // kms:ResourceAliases of the key changed.
+        cx.svc.invalidate_key(region, &target.key_id);
         Ok(Response {})
     }
 }

@@ -8,6 +8,7 @@ use trent_crypto::PreparedKey;
 use trent_types::{KeyAgreementAlgorithm, KeyUsage};
 
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need, no_recipient};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl Handler for Op {
         action: "kms:DeriveSharedSecret",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::KeyAgreement]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -39,7 +41,11 @@ impl Handler for Op {
             KeyAgreementAlgorithm::parse,
         )?;
         let peer = need(req.public_key, "PublicKey")?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE.key_agreement_algorithm(algorithm.as_str());
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let Some(PreparedKey::Agreement(agreement)) = key.current() else {
             return Err(Error::new(
                 ErrorKind::InvalidKeyUsage,

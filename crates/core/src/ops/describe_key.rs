@@ -5,6 +5,7 @@ use trent_api::Operation;
 use trent_api::ops::describe_key::{Request, Response};
 
 use super::{Ctx, Handler, OpSpec, key_metadata, need};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl Handler for Op {
         action: "kms:DescribeKey",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -26,7 +28,10 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
-        let (record, _) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
+        let (record, _) = cx
+            .svc
+            .preflight_record(cx, &Self::SPEC, key_ref, &Conditions::NONE)
+            .await?;
         Ok(Response {
             key_metadata: Some(key_metadata(&record)),
         })

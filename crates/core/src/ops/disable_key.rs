@@ -6,6 +6,7 @@ use trent_api::ops::disable_key::{Request, Response};
 use trent_types::KeyState;
 
 use super::{Ctx, Handler, OpSpec, need};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:DisableKey",
         key_states: state::TOGGLEABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,7 +30,7 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         cx.svc
-            .change_key(cx, &Self::SPEC, key_ref, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
                 key.state = KeyState::Disabled;
                 Ok(())
             })

@@ -8,6 +8,7 @@ use trent_crypto::PreparedKey;
 use trent_types::{EncapsulationAlgorithm, KeyUsage};
 
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl Handler for Op {
         action: "kms:Encapsulate",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncapsulateDecapsulate]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -37,7 +39,10 @@ impl Handler for Op {
             "EncapsulationAlgorithm",
             EncapsulationAlgorithm::parse,
         )?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &Conditions::NONE)
+            .await?;
         let Some(PreparedKey::Kem(kem)) = key.current() else {
             return Err(not_a_kem_key(&key.arn));
         };

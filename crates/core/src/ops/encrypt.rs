@@ -10,7 +10,9 @@ use trent_types::{EncryptionAlgorithm, EncryptionContext, KeyUsage};
 
 use super::{
     Ctx, Handler, OpSpec, dry_run, encryption_context, key_encryption_algorithm, need, no_context,
+    requested_algorithm,
 };
+use crate::authz::Conditions;
 use crate::{CachedKey, Error, Result, state};
 
 #[derive(Debug)]
@@ -24,6 +26,7 @@ impl Handler for Op {
         action: "kms:Encrypt",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -40,7 +43,13 @@ impl Handler for Op {
             .resolve(cx.caller, need(req.key_id.as_deref(), "KeyId")?)
             .await?;
         let context = encryption_context(req.encryption_context)?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE
+            .encryption_context(&context)
+            .encryption_algorithm(requested_algorithm(req.encryption_algorithm.as_deref()));
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let algorithm =
             key_encryption_algorithm(&key.record, req.encryption_algorithm.as_deref(), &key.arn)?;
         dry_run(req.dry_run)?;

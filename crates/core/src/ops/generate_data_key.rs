@@ -9,6 +9,7 @@ use trent_types::{DataKeySpec, KeyUsage};
 use super::{
     Ctx, Handler, OpSpec, dry_run, encryption_context, need, no_recipient, wrong_key_spec,
 };
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:GenerateDataKey",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -75,7 +77,15 @@ pub(crate) async fn generate(
     let target = cx.svc.resolve(cx.caller, need(key_ref, "KeyId")?).await?;
     let context = encryption_context(context)?;
     let len = data_key_len(key_spec, number_of_bytes)?;
-    let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
+    // Data keys are encrypted with SYMMETRIC_DEFAULT, the one algorithm of the keys they
+    // accept.
+    let conditions = Conditions::NONE
+        .encryption_context(&context)
+        .encryption_algorithm("SYMMETRIC_DEFAULT");
+    let key = cx
+        .svc
+        .preflight_crypto(cx, spec, &target, &conditions)
+        .await?;
     let current = key
         .current_symmetric()
         .ok_or_else(|| wrong_key_spec(&key.record, &key.arn, spec.operation.name()))?;

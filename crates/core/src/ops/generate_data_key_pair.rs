@@ -12,6 +12,7 @@ use super::{
     Ctx, Handler, OpSpec, dry_run, encryption_context, enum_member, need, no_recipient,
     wrong_key_spec,
 };
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl Handler for Op {
         action: "kms:GenerateDataKeyPair",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -79,7 +81,14 @@ pub(crate) async fn generate(
     let target = cx.svc.resolve(cx.caller, need(key_ref, "KeyId")?).await?;
     let context = encryption_context(context)?;
     let pair_spec = enum_member(pair_spec, "KeyPairSpec", DataKeyPairSpec::parse)?;
-    let key = cx.svc.preflight_crypto(cx, spec, &target).await?;
+    let conditions = Conditions::NONE
+        .encryption_context(&context)
+        .encryption_algorithm("SYMMETRIC_DEFAULT")
+        .data_key_pair_spec(pair_spec.as_str());
+    let key = cx
+        .svc
+        .preflight_crypto(cx, spec, &target, &conditions)
+        .await?;
     let wrapping = key
         .current_symmetric()
         .ok_or_else(|| wrong_key_spec(&key.record, &key.arn, spec.operation.name()))?;

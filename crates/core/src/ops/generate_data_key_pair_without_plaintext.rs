@@ -21,6 +21,7 @@ impl Handler for Op {
         action: "kms:GenerateDataKeyPairWithoutPlaintext",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {

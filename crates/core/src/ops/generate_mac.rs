@@ -7,6 +7,7 @@ use trent_crypto::PreparedKey;
 use trent_types::{KeyUsage, MacAlgorithm};
 
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl Handler for Op {
         action: "kms:GenerateMac",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::GenerateVerifyMac]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -37,7 +39,11 @@ impl Handler for Op {
             MacAlgorithm::parse,
         )?;
         let message = need(req.message, "Message")?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE.mac_algorithm(algorithm.as_str());
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let Some(PreparedKey::Mac(mac_key)) = key.current() else {
             return Err(not_a_mac_key(&key.arn));
         };

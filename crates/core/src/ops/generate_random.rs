@@ -5,7 +5,8 @@ use trent_api::ops::generate_random::{Request, Response};
 use trent_api::{ErrorKind, Operation, SecretBlob};
 
 use super::{Ctx, Handler, OpSpec, no_recipient};
-use crate::{Error, Result, authz, state};
+use crate::authz::Conditions;
+use crate::{Error, Result, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -18,6 +19,7 @@ impl Handler for Op {
         action: "kms:GenerateRandom",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -25,7 +27,8 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        authz::authorize(cx.caller, Self::SPEC.action, None)?;
+        cx.svc
+            .authorize_without_key(cx, Self::SPEC.action, &Conditions::NONE)?;
         if let Some(id) = &req.custom_key_store_id {
             return Err(Error::new(
                 ErrorKind::CustomKeyStoreNotFound,

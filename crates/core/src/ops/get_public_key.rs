@@ -6,6 +6,7 @@ use trent_api::ops::get_public_key::{Request, Response};
 use trent_api::{Blob, ErrorKind, Operation};
 
 use super::{Ctx, Handler, OpSpec, need, non_empty};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:GetPublicKey",
         key_states: state::ENABLED,
         key_usages: None,
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -30,7 +32,10 @@ impl Handler for Op {
             .svc
             .resolve(cx.caller, need(req.key_id.as_deref(), "KeyId")?)
             .await?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &Conditions::NONE)
+            .await?;
         let public_key = key
             .current()
             .and_then(|k| k.public_key_der())

@@ -9,7 +9,8 @@ use trent_store::Store;
 use super::{
     Ctx, Handler, OpSpec, alias_arn, decode_marker, encode_marker, limit, parse_alias_name,
 };
-use crate::{Result, authz, state};
+use crate::authz::Conditions;
+use crate::{Result, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:ListAliases",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -29,7 +31,8 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        authz::authorize(cx.caller, Self::SPEC.action, None)?;
+        cx.svc
+            .authorize_without_key(cx, Self::SPEC.action, &Conditions::NONE)?;
         let key_id = match req.key_id.as_deref() {
             Some(r) => {
                 let target = cx.svc.resolve(cx.caller, r).await?;

@@ -8,7 +8,8 @@ use trent_store::Store;
 use trent_types::KeyId;
 
 use super::{Ctx, Handler, OpSpec, decode_marker, encode_marker, limit};
-use crate::{Error, Result, authz, keys, state};
+use crate::authz::Conditions;
+use crate::{Error, Result, keys, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -21,6 +22,7 @@ impl Handler for Op {
         action: "kms:ListKeys",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,7 +30,8 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        authz::authorize(cx.caller, Self::SPEC.action, None)?;
+        cx.svc
+            .authorize_without_key(cx, Self::SPEC.action, &Conditions::NONE)?;
         let after = match req.marker.as_deref() {
             Some(m) => Some(KeyId::parse(&decode_marker(m)?).ok_or_else(invalid_marker)?),
             None => None,

@@ -6,6 +6,7 @@ use trent_api::ops::list_resource_tags::{Request, Response};
 use trent_store::Store;
 
 use super::{Ctx, Handler, OpSpec, decode_marker, encode_marker, limit, need, wire_tags};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:ListResourceTags",
         key_states: state::ANY,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,7 +30,10 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let after = req.marker.as_deref().map(decode_marker).transpose()?;
-        let (key, _) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
+        let (key, _) = cx
+            .svc
+            .preflight_record(cx, &Self::SPEC, key_ref, &Conditions::NONE)
+            .await?;
         let all = cx.svc.store().tags(&key.region, &key.key_id).await?;
         let page_size = limit(req.limit, 50);
         let mut rest: Vec<_> = all

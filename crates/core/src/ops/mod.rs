@@ -32,10 +32,13 @@ pub mod generate_data_key_pair_without_plaintext;
 pub mod generate_data_key_without_plaintext;
 pub mod generate_mac;
 pub mod generate_random;
+pub mod get_key_policy;
 pub mod get_public_key;
 pub mod list_aliases;
+pub mod list_key_policies;
 pub mod list_keys;
 pub mod list_resource_tags;
+pub mod put_key_policy;
 pub mod re_encrypt;
 pub mod schedule_key_deletion;
 pub mod sign;
@@ -56,6 +59,10 @@ pub struct OpSpec {
     pub key_states: &'static [KeyState],
     /// The key usages it accepts; `None` for operations that do not use key material.
     pub key_usages: Option<&'static [KeyUsage]>,
+    /// Whether a caller may use it on a key of another account, when both accounts' policies
+    /// allow it ("Cross-account use" in the operation's reference). Operations on no key
+    /// say `false`.
+    pub cross_account: bool,
 }
 
 /// What an operation runs with: the service, the caller, and the audit notes it adds.

@@ -9,7 +9,11 @@ use trent_types::KeyUsage;
 
 use super::decrypt::{check_key_only, decrypt_blob, ignores_ciphertext, missing};
 use super::encrypt::encrypt_under;
-use super::{Ctx, Handler, OpSpec, dry_run, encryption_context, key_encryption_algorithm, need};
+use super::{
+    Ctx, Handler, OpSpec, dry_run, encryption_context, key_encryption_algorithm, need,
+    requested_algorithm,
+};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -21,6 +25,7 @@ const DESTINATION: OpSpec = OpSpec {
     action: "kms:ReEncryptTo",
     key_states: state::ENABLED,
     key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+    cross_account: true,
 };
 
 impl Handler for Op {
@@ -32,6 +37,7 @@ impl Handler for Op {
         action: "kms:ReEncryptFrom",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::EncryptDecrypt]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -49,15 +55,34 @@ impl Handler for Op {
         let source_context = encryption_context(req.source_encryption_context)?;
         let destination_context = encryption_context(req.destination_encryption_context)?;
         let destination_ref = need(req.destination_key_id.as_deref(), "DestinationKeyId")?;
+        let source_algorithm = req.source_encryption_algorithm.as_deref();
+        let destination_algorithm = req.destination_encryption_algorithm.as_deref();
+        // Both halves carry the encryption context and algorithm of the ciphertext they
+        // handle, and kms:ReEncryptOnSameKey: whether the other half's key is theirs.
+        let source_conditions = Conditions::NONE
+            .encryption_context(&source_context)
+            .encryption_algorithm(requested_algorithm(source_algorithm));
+        let destination_conditions = Conditions::NONE
+            .encryption_context(&destination_context)
+            .encryption_algorithm(requested_algorithm(destination_algorithm));
         if ignores_ciphertext(req.dry_run, req.dry_run_modifiers.as_deref()) {
             let source_ref = req
                 .source_key_id
                 .as_deref()
                 .ok_or_else(|| missing("sourceKeyId"))?;
-            let source_algorithm = req.source_encryption_algorithm.as_deref();
-            check_key_only(cx, &Self::SPEC, source_ref, source_algorithm).await?;
-            let destination_algorithm = req.destination_encryption_algorithm.as_deref();
-            check_key_only(cx, &DESTINATION, destination_ref, destination_algorithm).await?;
+            let source_arn = cx.svc.resolve(cx.caller, source_ref).await?.arn();
+            let destination_arn = cx.svc.resolve(cx.caller, destination_ref).await?.arn();
+            let conditions = source_conditions.re_encrypt_with(&destination_arn);
+            check_key_only(cx, &Self::SPEC, source_ref, source_algorithm, &conditions).await?;
+            let conditions = destination_conditions.re_encrypt_with(&source_arn);
+            check_key_only(
+                cx,
+                &DESTINATION,
+                destination_ref,
+                destination_algorithm,
+                &conditions,
+            )
+            .await?;
             // Always an error here: the dry run's answer.
             dry_run(req.dry_run)?;
         }
@@ -65,18 +90,21 @@ impl Handler for Op {
             .ciphertext_blob
             .ok_or_else(|| missing("ciphertextBlob"))?;
         let destination_target = cx.svc.resolve(cx.caller, destination_ref).await?;
+        let destination_arn = destination_target.arn();
         let source = decrypt_blob(
             cx,
             &Self::SPEC,
             blob.as_bytes(),
             req.source_key_id.as_deref(),
             &source_context,
-            req.source_encryption_algorithm.as_deref(),
+            source_algorithm,
+            &source_conditions.re_encrypt_with(&destination_arn),
         )
         .await?;
+        let conditions = destination_conditions.re_encrypt_with(&source.key_arn);
         let destination = cx
             .svc
-            .preflight_crypto(cx, &DESTINATION, &destination_target)
+            .preflight_crypto(cx, &DESTINATION, &destination_target, &conditions)
             .await?;
         let algorithm = key_encryption_algorithm(
             &destination.record,

@@ -7,6 +7,7 @@ use trent_api::ops::schedule_key_deletion::{Request, Response};
 use trent_types::KeyState;
 
 use super::{Ctx, Handler, OpSpec, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:ScheduleKeyDeletion",
         key_states: state::DELETABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -40,10 +42,11 @@ impl Handler for Op {
             Some(d) => u32::try_from(d)
                 .map_err(|_| Error::validation("PendingWindowInDays is out of range."))?,
         };
+        let conditions = Conditions::NONE.pending_window_in_days(days);
         let deletion_date = cx.svc.clock().now().plus_days(days);
         let (_, arn) = cx
             .svc
-            .change_key(cx, &Self::SPEC, key_ref, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, &conditions, |key, _| {
                 key.state = KeyState::PendingDeletion;
                 key.deletion_date = Some(deletion_date);
                 key.pending_window_days = Some(days);

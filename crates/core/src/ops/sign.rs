@@ -7,6 +7,7 @@ use trent_crypto::PreparedKey;
 use trent_types::{KeyUsage, MessageType, SigningAlgorithm};
 
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl Handler for Op {
         action: "kms:Sign",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::SignVerify]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -46,7 +48,13 @@ impl Handler for Op {
             .map_or(Some(MessageType::Raw), MessageType::parse)
             .ok_or_else(|| Error::validation("Invalid MessageType."))?;
         let message = need(req.message, "Message")?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE
+            .signing_algorithm(algorithm.as_str())
+            .message_type(message_type.as_str());
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let Some(PreparedKey::Signing(signer)) = key.current() else {
             return Err(not_a_signing_key(&key.arn));
         };

@@ -6,6 +6,7 @@ use trent_api::{ErrorKind, Operation};
 use trent_store::{Store, StoreError};
 
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, need, tags};
+use crate::authz::Conditions;
 use crate::{Error, Result, keys, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:TagResource",
         key_states: state::MUTABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -31,7 +33,11 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let new = tags(need(req.tags, "Tags")?)?;
-        let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
+        let conditions = Conditions::NONE.request_tags(&new);
+        let (key, arn) = cx
+            .svc
+            .preflight_record(cx, &Self::SPEC, key_ref, &conditions)
+            .await?;
         let existing = cx.svc.store().tags(&key.region, &key.key_id).await?;
         let added = new
             .iter()
@@ -49,7 +55,11 @@ impl Handler for Op {
             .put_tags(&key.region, &key.key_id, &new)
             .await
         {
-            Ok(()) => Ok(Response {}),
+            Ok(()) => {
+                // aws:ResourceTag conditions follow the change at once.
+                cx.svc.invalidate_key(&key.region, &key.key_id);
+                Ok(Response {})
+            }
             Err(StoreError::NotFound) => Err(keys::key_not_found(&arn)),
             Err(e) => Err(e.into()),
         }

@@ -6,6 +6,7 @@ use trent_api::ops::untag_resource::{Request, Response};
 use trent_store::{Store, StoreError};
 
 use super::{Ctx, Handler, OpSpec, need};
+use crate::authz::Conditions;
 use crate::{Result, keys, state};
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl Handler for Op {
         action: "kms:UntagResource",
         key_states: state::MUTABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,14 +30,22 @@ impl Handler for Op {
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let tag_keys = need(req.tag_keys, "TagKeys")?;
-        let (key, arn) = cx.svc.preflight_record(cx, &Self::SPEC, key_ref).await?;
+        let conditions = Conditions::NONE.tag_keys(&tag_keys);
+        let (key, arn) = cx
+            .svc
+            .preflight_record(cx, &Self::SPEC, key_ref, &conditions)
+            .await?;
         match cx
             .svc
             .store()
             .remove_tags(&key.region, &key.key_id, &tag_keys)
             .await
         {
-            Ok(()) => Ok(Response {}),
+            Ok(()) => {
+                // aws:ResourceTag conditions follow the change at once.
+                cx.svc.invalidate_key(&key.region, &key.key_id);
+                Ok(Response {})
+            }
             Err(StoreError::NotFound) => Err(keys::key_not_found(&arn)),
             Err(e) => Err(e.into()),
         }

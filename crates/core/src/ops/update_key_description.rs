@@ -5,6 +5,7 @@ use trent_api::Operation;
 use trent_api::ops::update_key_description::{Request, Response};
 
 use super::{Ctx, Handler, OpSpec, need};
+use crate::authz::Conditions;
 use crate::{Result, state};
 
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl Handler for Op {
         action: "kms:UpdateKeyDescription",
         key_states: state::MUTABLE,
         key_usages: None,
+        cross_account: false,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -28,7 +30,7 @@ impl Handler for Op {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let description = need(req.description, "Description")?;
         cx.svc
-            .change_key(cx, &Self::SPEC, key_ref, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
                 key.description.clone_from(&description);
                 Ok(())
             })

@@ -9,6 +9,7 @@ use trent_types::{KeyUsage, MessageType, SigningAlgorithm};
 
 use super::sign::{check_algorithm, not_a_signing_key};
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:Verify",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::SignVerify]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -49,7 +51,13 @@ impl Handler for Op {
             .ok_or_else(|| Error::validation("Invalid MessageType."))?;
         let message = need(req.message, "Message")?;
         let signature = need(req.signature, "Signature")?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE
+            .signing_algorithm(algorithm.as_str())
+            .message_type(message_type.as_str());
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let Some(PreparedKey::Signing(signer)) = key.current() else {
             return Err(not_a_signing_key(&key.arn));
         };

@@ -9,6 +9,7 @@ use trent_types::{KeyUsage, MacAlgorithm};
 
 use super::generate_mac::{dry_run_after_check, not_a_mac_key};
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
+use crate::authz::Conditions;
 use crate::{Error, Result, state};
 
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl Handler for Op {
         action: "kms:VerifyMac",
         key_states: state::ENABLED,
         key_usages: Some(&[KeyUsage::GenerateVerifyMac]),
+        cross_account: true,
     };
 
     fn audit_params(req: &Request) -> Value {
@@ -40,7 +42,11 @@ impl Handler for Op {
         )?;
         let message = need(req.message, "Message")?;
         let mac = need(req.mac, "Mac")?;
-        let key = cx.svc.preflight_crypto(cx, &Self::SPEC, &target).await?;
+        let conditions = Conditions::NONE.mac_algorithm(algorithm.as_str());
+        let key = cx
+            .svc
+            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
+            .await?;
         let Some(PreparedKey::Mac(mac_key)) = key.current() else {
             return Err(not_a_mac_key(&key.arn));
         };
