@@ -95,6 +95,7 @@ impl Handler for Op {
             policy,
             multi_region: false,
             current_material: Some(material_id),
+            rotation: None,
             version: 1,
         };
         let arn = keys::record_arn(&record);
@@ -119,6 +120,7 @@ impl Handler for Op {
             material_id,
             state: MaterialState::Current,
             created: now,
+            rotation_type: None,
             sealed,
         };
         match cx.svc.store().create_key(&record, &material, &tags).await {
