@@ -194,11 +194,7 @@ impl Service {
                 .map_err(|e| Error::internal(format!("preparing material of {arn}: {e}")))?;
             materials.push((m.material_id, key));
         }
-        let entry = Arc::new(CachedKey {
-            record,
-            arn,
-            materials,
-        });
+        let entry = Arc::new(CachedKey::new(record, arn, materials));
         keys.fill(cache_key, entry.clone(), ticket);
         Ok(entry)
     }
