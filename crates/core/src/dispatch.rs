@@ -32,7 +32,12 @@ impl Service {
             }
             O::DescribeKey => self.run::<ops::describe_key::Op>(caller, body).await,
             O::DisableKey => self.run::<ops::disable_key::Op>(caller, body).await,
+            O::DisableKeyRotation => {
+                self.run::<ops::disable_key_rotation::Op>(caller, body)
+                    .await
+            }
             O::EnableKey => self.run::<ops::enable_key::Op>(caller, body).await,
+            O::EnableKeyRotation => self.run::<ops::enable_key_rotation::Op>(caller, body).await,
             O::Encapsulate => self.run::<ops::encapsulate::Op>(caller, body).await,
             O::Encrypt => self.run::<ops::encrypt::Op>(caller, body).await,
             O::GenerateDataKey => self.run::<ops::generate_data_key::Op>(caller, body).await,
@@ -50,11 +55,20 @@ impl Service {
             }
             O::GenerateMac => self.run::<ops::generate_mac::Op>(caller, body).await,
             O::GenerateRandom => self.run::<ops::generate_random::Op>(caller, body).await,
+            O::GetKeyRotationStatus => {
+                self.run::<ops::get_key_rotation_status::Op>(caller, body)
+                    .await
+            }
             O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
+            O::ListKeyRotations => self.run::<ops::list_key_rotations::Op>(caller, body).await,
             O::ListKeys => self.run::<ops::list_keys::Op>(caller, body).await,
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
             O::ReEncrypt => self.run::<ops::re_encrypt::Op>(caller, body).await,
+            O::RotateKeyOnDemand => {
+                self.run::<ops::rotate_key_on_demand::Op>(caller, body)
+                    .await
+            }
             O::ScheduleKeyDeletion => {
                 self.run::<ops::schedule_key_deletion::Op>(caller, body)
                     .await

@@ -1,4 +1,5 @@
-//! Background jobs. Today one: deleting keys whose waiting period has passed.
+//! Background jobs: deleting keys whose waiting period has passed, and rotating keys whose
+//! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s).
 //!
 //! Time comes from the service's clock, so a test advances a manual clock and the job acts
 //! on its next tick without anyone waiting days.
@@ -18,6 +19,9 @@ pub async fn run(svc: Service, interval: Duration) {
         tick.tick().await;
         if let Err(e) = svc.delete_due_keys().await {
             tracing::warn!(error = %e, "key deletion job failed; will retry");
+        }
+        if let Err(e) = svc.rotate_due_keys().await {
+            tracing::warn!(error = ?e, "key rotation job failed; will retry");
         }
     }
 }

@@ -6,7 +6,8 @@
 //! ([`keys`]) resolves the key a request names, checks its state and usage, and asks
 //! [`authz`] — before any key material is unsealed. [`dispatch`] wraps every call to parse
 //! and validate the request, run it, and record its audit event. Background jobs ([`jobs`])
-//! delete keys whose waiting period has passed. Key state rules live in [`state`].
+//! delete keys whose waiting period has passed and rotate keys whose rotation is due
+//! ([`rotation`]). Key state rules live in [`state`].
 //!
 //! It must never know about HTTP (the server hands it a [`Caller`] and a body), never hold a
 //! global, and never let plaintext, key material or a secret into a log line, an error or an
@@ -21,6 +22,7 @@ mod identity;
 pub mod jobs;
 pub mod keys;
 pub mod ops;
+pub mod rotation;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +47,7 @@ pub struct ServiceOptions {
     pub data_dir: PathBuf,
     pub identities: Identities,
     pub clock: Arc<dyn Clock>,
-    /// How often the deletion job looks for keys whose waiting period has passed.
+    /// How often the background jobs look for keys to delete or rotate.
     pub job_interval: Duration,
     /// How many keys the key cache holds.
     pub key_cache_capacity: usize,
