@@ -19,6 +19,7 @@
 mod aliases;
 mod keys;
 mod rotation;
+mod usage;
 
 use trent_types::{
     AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region,
@@ -31,6 +32,7 @@ pub use keys::{
     update_key,
 };
 pub use rotation::{keys_due_for_rotation, rotate_key};
+pub use usage::key_uses;
 
 use crate::{
     AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Store, StoreError, Tag,
@@ -47,6 +49,7 @@ pub async fn run<S: Store>(store: &S) {
     materials(store).await;
     rotate_key(store).await;
     keys_due_for_rotation(store).await;
+    key_uses(store).await;
     aliases(store).await;
     list_aliases(store).await;
     tags(store).await;

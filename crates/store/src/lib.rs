@@ -1,5 +1,5 @@
 //! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
-//! tags, and the audit trail.
+//! tags, each key's last use, and the audit trail.
 //!
 //! This crate owns the [`Store`] trait — narrow, typed, one method per question or change,
 //! every multi-record change atomic inside one method — the records it speaks in, the
@@ -16,8 +16,8 @@ pub mod sqlite;
 use std::future::Future;
 
 pub use records::{
-    AliasRecord, AuditRecord, AutoRotation, KeyRecord, MaterialRecord, MaterialState, Page,
-    StoreError, Tag,
+    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{AccountId, AliasName, KeyId, Region, Timestamp};
@@ -100,6 +100,19 @@ pub trait Store: Send + Sync + 'static {
         key: &KeyRecord,
         material: &MaterialRecord,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- last use -----------------------------------------------------------------------
+
+    /// Keeps, for each key, the later of the use stored and the use given (by `time`; a tie
+    /// goes to the one given), atomically. Uses of keys that no longer exist are dropped.
+    fn record_key_uses(&self, uses: &[KeyUseRecord]) -> impl Future<Output = Result<()>> + Send;
+
+    /// The last use stored for a key, if any.
+    fn key_use(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Option<KeyUseRecord>>> + Send;
 
     // ---- aliases ----------------------------------------------------------------------
 
@@ -279,6 +292,14 @@ impl Store for AnyStore {
 
     async fn rotate_key(&self, key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
         delegate!(self.rotate_key(key, material))
+    }
+
+    async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
+        delegate!(self.record_key_uses(uses))
+    }
+
+    async fn key_use(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyUseRecord>> {
+        delegate!(self.key_use(region, key_id))
     }
 
     async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {

@@ -1,8 +1,8 @@
 //! The records the store keeps. Plain values; no plaintext secret is ever one of them.
 
 use trent_types::{
-    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region,
-    RotationType, Timestamp,
+    AccountId, AliasName, KeyId, KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsage,
+    MaterialId, Origin, Region, RotationType, Timestamp,
 };
 
 /// Why a store call failed.
@@ -91,6 +91,19 @@ pub struct MaterialRecord {
     /// rotation that made it.
     pub rotation_type: Option<RotationType>,
     pub sealed: Vec<u8>,
+}
+
+/// The last successful cryptographic use of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUseRecord {
+    pub region: Region,
+    pub key_id: KeyId,
+    pub time: Timestamp,
+    pub operation: KeyLastUsageTrackingOperation,
+    /// The request's `x-amzn-RequestId`.
+    pub request_id: String,
+    /// The `eventID` of the request's audit event.
+    pub event_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -24,11 +24,12 @@ use sqlx::{Row, Sqlite, Transaction};
 use trent_types::{AccountId, AliasName, KeyId, KeyState, Region, RotationType, Timestamp};
 
 use self::rows::{
-    alias_from_row, audit_from_row, column, db_error, key_from_row, material_from_row,
+    alias_from_row, audit_from_row, column, db_error, key_from_row, key_use_from_row,
+    material_from_row,
 };
 use crate::{
-    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Page, Result, Store,
-    StoreError, Tag,
+    AliasRecord, AuditRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, Page, Result,
+    Store, StoreError, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -43,6 +44,7 @@ const READERS: u32 = 4;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
     include_str!("sqlite/0002_rotation.sql"),
+    include_str!("sqlite/0003_key_usage.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -387,6 +389,49 @@ impl Store for SqliteStore {
             .map_err(db_error)?;
         insert_material(&mut tx, material).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        for u in uses {
+            // Only for a key that exists: a use may be reported after its key was deleted.
+            sqlx::query(
+                "INSERT INTO key_usage (region, key_id, time, operation, request_id, event_id) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                 WHERE EXISTS (SELECT 1 FROM keys WHERE region = ?1 AND key_id = ?2) \
+                 ON CONFLICT (region, key_id) DO UPDATE SET time = excluded.time, \
+                 operation = excluded.operation, request_id = excluded.request_id, \
+                 event_id = excluded.event_id WHERE excluded.time >= key_usage.time",
+            )
+            .bind(u.region.as_str())
+            .bind(u.key_id.as_str())
+            .bind(u.time.millis())
+            .bind(u.operation.as_str())
+            .bind(u.request_id.as_str())
+            .bind(u.event_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn key_use(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyUseRecord>> {
+        sqlx::query(
+            "SELECT region, key_id, time, operation, request_id, event_id FROM key_usage \
+             WHERE region = ? AND key_id = ?",
+        )
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .fetch_optional(self.reader())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(key_use_from_row)
+        .transpose()
     }
 
     async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {

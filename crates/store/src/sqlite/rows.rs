@@ -4,13 +4,13 @@ use sqlx::Row;
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::SqliteRow;
 use trent_types::{
-    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region,
-    RotationType, Timestamp,
+    AccountId, AliasName, KeyId, KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsage,
+    MaterialId, Origin, Region, RotationType, Timestamp,
 };
 
 use crate::{
-    AliasRecord, AuditRecord, AutoRotation, KeyRecord, MaterialRecord, MaterialState, Result,
-    StoreError,
+    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    Result, StoreError,
 };
 
 pub(super) fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
@@ -77,6 +77,17 @@ fn auto_rotation(row: &SqliteRow) -> Result<Option<AutoRotation>> {
         (None, Some(_)) => Err(corrupt("rotation_period_days")),
         (Some(_), None) => Err(corrupt("next_rotation_date")),
     }
+}
+
+pub(super) fn key_use_from_row(row: &SqliteRow) -> Result<KeyUseRecord> {
+    Ok(KeyUseRecord {
+        region: column(row, "region", Region::parse)?,
+        key_id: column(row, "key_id", KeyId::parse)?,
+        time: timestamp(row, "time")?,
+        operation: column(row, "operation", KeyLastUsageTrackingOperation::parse)?,
+        request_id: row.try_get("request_id").map_err(db_error)?,
+        event_id: row.try_get("event_id").map_err(db_error)?,
+    })
 }
 
 pub(super) fn alias_from_row(row: &SqliteRow) -> Result<AliasRecord> {
