@@ -3,7 +3,7 @@
 
 use trent_api::{ApiError, ErrorKind, Operation};
 use trent_audit::{AuditEvent, Resource, UserIdentity};
-use trent_types::Timestamp;
+use trent_types::{KeyLastUsageTrackingOperation, Timestamp};
 
 use crate::ops::{self, Ctx, Handler};
 use crate::{Caller, Error, Rejected, Service};
@@ -55,6 +55,7 @@ impl Service {
             }
             O::GenerateMac => self.run::<ops::generate_mac::Op>(caller, body).await,
             O::GenerateRandom => self.run::<ops::generate_random::Op>(caller, body).await,
+            O::GetKeyLastUsage => self.run::<ops::get_key_last_usage::Op>(caller, body).await,
             O::GetKeyRotationStatus => {
                 self.run::<ops::get_key_rotation_status::Op>(caller, body)
                     .await
@@ -120,6 +121,17 @@ impl Service {
         match result {
             Ok(response) => {
                 let body = trent_api::to_body(&response);
+                if let Some(operation) =
+                    KeyLastUsageTrackingOperation::parse(H::SPEC.operation.name())
+                {
+                    self.note_use(
+                        &resources,
+                        operation,
+                        now,
+                        &caller.request_id,
+                        &event.event_id,
+                    );
+                }
                 // A change is acknowledged only once its audit event is durable.
                 if !self
                     .finish_event(now, event, read_only, None, resources)
