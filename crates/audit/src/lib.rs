@@ -53,6 +53,10 @@ pub struct AuditEvent {
     pub event_category: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_details: Option<TlsDetails>,
+    /// What a service event (`eventType: AwsServiceEvent`, such as an automatic rotation)
+    /// did; absent from API calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_event_details: Option<serde_json::Value>,
 }
 
 impl AuditEvent {
@@ -80,6 +84,7 @@ impl AuditEvent {
             recipient_account_id: String::new(),
             event_category: "Management",
             tls_details: None,
+            service_event_details: None,
         }
     }
 }

@@ -115,6 +115,7 @@ fn record(policy: &str) -> KeyRecord {
         multi_region: false,
         current_material: None,
         version: 1,
+        rotation: None,
     }
 }
 

@@ -574,6 +574,7 @@ mod tests {
             multi_region: false,
             current_material: None,
             version: 1,
+            rotation: None,
         }
     }
 

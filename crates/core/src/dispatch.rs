@@ -3,7 +3,7 @@
 
 use trent_api::{ApiError, ErrorKind, Operation};
 use trent_audit::{AuditEvent, Resource, UserIdentity};
-use trent_types::Timestamp;
+use trent_types::{KeyLastUsageTrackingOperation, Timestamp};
 
 use crate::ops::{self, Ctx, Handler};
 use crate::{Caller, Error, Rejected, Service};
@@ -32,7 +32,12 @@ impl Service {
             }
             O::DescribeKey => self.run::<ops::describe_key::Op>(caller, body).await,
             O::DisableKey => self.run::<ops::disable_key::Op>(caller, body).await,
+            O::DisableKeyRotation => {
+                self.run::<ops::disable_key_rotation::Op>(caller, body)
+                    .await
+            }
             O::EnableKey => self.run::<ops::enable_key::Op>(caller, body).await,
+            O::EnableKeyRotation => self.run::<ops::enable_key_rotation::Op>(caller, body).await,
             O::Encapsulate => self.run::<ops::encapsulate::Op>(caller, body).await,
             O::Encrypt => self.run::<ops::encrypt::Op>(caller, body).await,
             O::GenerateDataKey => self.run::<ops::generate_data_key::Op>(caller, body).await,
@@ -50,14 +55,24 @@ impl Service {
             }
             O::GenerateMac => self.run::<ops::generate_mac::Op>(caller, body).await,
             O::GenerateRandom => self.run::<ops::generate_random::Op>(caller, body).await,
+            O::GetKeyLastUsage => self.run::<ops::get_key_last_usage::Op>(caller, body).await,
             O::GetKeyPolicy => self.run::<ops::get_key_policy::Op>(caller, body).await,
+            O::GetKeyRotationStatus => {
+                self.run::<ops::get_key_rotation_status::Op>(caller, body)
+                    .await
+            }
             O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
             O::ListKeyPolicies => self.run::<ops::list_key_policies::Op>(caller, body).await,
+            O::ListKeyRotations => self.run::<ops::list_key_rotations::Op>(caller, body).await,
             O::ListKeys => self.run::<ops::list_keys::Op>(caller, body).await,
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
             O::PutKeyPolicy => self.run::<ops::put_key_policy::Op>(caller, body).await,
             O::ReEncrypt => self.run::<ops::re_encrypt::Op>(caller, body).await,
+            O::RotateKeyOnDemand => {
+                self.run::<ops::rotate_key_on_demand::Op>(caller, body)
+                    .await
+            }
             O::ScheduleKeyDeletion => {
                 self.run::<ops::schedule_key_deletion::Op>(caller, body)
                     .await
@@ -109,6 +124,17 @@ impl Service {
         match result {
             Ok(response) => {
                 let body = trent_api::to_body(&response);
+                if let Some(operation) =
+                    KeyLastUsageTrackingOperation::parse(H::SPEC.operation.name())
+                {
+                    self.note_use(
+                        &resources,
+                        operation,
+                        now,
+                        &caller.request_id,
+                        &event.event_id,
+                    );
+                }
                 // A change is acknowledged only once its audit event is durable.
                 if !self
                     .finish_event(now, event, read_only, None, resources)

@@ -1,24 +1,41 @@
-//! Background jobs. Today one: deleting keys whose waiting period has passed.
+//! Background jobs: deleting keys whose waiting period has passed, rotating keys whose next
+//! automatic rotation date has (the rotation itself is [`crate::rotation`]'s), and writing
+//! down the key uses noted since the last run.
 //!
 //! Time comes from the service's clock, so a test advances a manual clock and the job acts
 //! on its next tick without anyone waiting days.
 
 use std::time::Duration;
 
+use tokio::sync::oneshot;
+
 use trent_audit::{AuditEvent, Resource, UserIdentity};
 use trent_store::{Store, StoreError};
 
 use crate::{Service, keys};
 
-/// Runs the jobs every `interval` until the task is aborted.
-pub async fn run(svc: Service, interval: Duration) {
+/// Runs the jobs every `interval` until `stop` fires (or its sender is dropped), then writes
+/// down the key uses noted since the last run.
+pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<()>) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = &mut stop => break,
+        }
         if let Err(e) = svc.delete_due_keys().await {
             tracing::warn!(error = %e, "key deletion job failed; will retry");
         }
+        if let Err(e) = svc.rotate_due_keys().await {
+            tracing::warn!(error = ?e, "key rotation job failed; will retry");
+        }
+        if let Err(e) = svc.flush_key_usage().await {
+            tracing::warn!(error = %e, "writing key usage failed; will retry");
+        }
+    }
+    if let Err(e) = svc.flush_key_usage().await {
+        tracing::warn!(error = %e, "key usage noted since the last job run is lost");
     }
 }
 

@@ -328,14 +328,9 @@ impl Service {
                 .map_err(|e| Error::internal(format!("preparing material of {arn}: {e}")))?;
             materials.push((m.material_id, key));
         }
-        let entry = Arc::new(CachedKey {
-            record,
-            arn,
-            materials,
-            policy,
-            tags,
-            aliases,
-        });
+        let entry = Arc::new(CachedKey::new(
+            record, arn, materials, policy, tags, aliases,
+        ));
         keys.fill(cache_key, entry.clone(), ticket);
         Ok((entry, true))
     }

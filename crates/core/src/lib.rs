@@ -6,7 +6,9 @@
 //! ([`keys`]) resolves the key a request names, checks its state and usage, and asks
 //! [`authz`] — before any key material is unsealed. [`dispatch`] wraps every call to parse
 //! and validate the request, run it, and record its audit event. Background jobs ([`jobs`])
-//! delete keys whose waiting period has passed. Key state rules live in [`state`].
+//! delete keys whose waiting period has passed, rotate keys whose rotation is due
+//! ([`rotation`]) and write down each key's last use (noted in memory by `usage`). Key state
+//! rules live in [`state`].
 //!
 //! It must never know about HTTP (the server hands it a [`Caller`] and a body), never hold a
 //! global, and never let plaintext, key material or a secret into a log line, an error or an
@@ -21,7 +23,9 @@ mod identity;
 pub mod jobs;
 pub mod keys;
 pub mod ops;
+pub mod rotation;
 pub mod state;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,7 +35,7 @@ use trent_audit::AuditLog;
 use trent_seal::{FileRoot, RootOfTrust, Sealer};
 use trent_store::sqlite::SqliteStore;
 use trent_store::{AnyStore, Store};
-use trent_types::{Clock, SystemClock};
+use trent_types::{Clock, SystemClock, Timestamp};
 
 pub use cache::CachedKey;
 pub use caller::{Caller, Rejected};
@@ -45,7 +49,7 @@ pub struct ServiceOptions {
     pub data_dir: PathBuf,
     pub identities: Identities,
     pub clock: Arc<dyn Clock>,
-    /// How often the deletion job looks for keys whose waiting period has passed.
+    /// How often the background jobs look for keys to delete or rotate.
     pub job_interval: Duration,
     /// How many keys the key cache holds.
     pub key_cache_capacity: usize,
@@ -92,6 +96,7 @@ struct Inner {
     audit: AuditLog,
     clock: Arc<dyn Clock>,
     identities: Identities,
+    usage: usage::UsageTracker,
 }
 
 impl std::fmt::Debug for cache::KeyCache {
@@ -111,6 +116,7 @@ impl std::fmt::Debug for cache::AliasCache {
 #[derive(Debug)]
 pub struct Background {
     jobs: tokio::task::JoinHandle<()>,
+    stop_jobs: tokio::sync::oneshot::Sender<()>,
     audit_writer: tokio::task::JoinHandle<()>,
 }
 
@@ -127,6 +133,7 @@ impl Service {
         ));
         let sealer = open_sealer(&root, store.as_ref()).await?;
         let (audit, audit_writer) = trent_audit::spawn_writer(store.clone()).await?;
+        let tracking_start = usage_tracking_start(store.as_ref(), opts.clock.now()).await?;
         let service = Self {
             inner: Arc::new(Inner {
                 store,
@@ -136,10 +143,19 @@ impl Service {
                 audit,
                 clock: opts.clock,
                 identities: opts.identities,
+                usage: usage::UsageTracker::new(tracking_start),
             }),
         };
-        let jobs = tokio::spawn(jobs::run(service.clone(), opts.job_interval));
-        Ok((service, Background { jobs, audit_writer }))
+        let (stop_jobs, stopped) = tokio::sync::oneshot::channel();
+        let jobs = tokio::spawn(jobs::run(service.clone(), opts.job_interval, stopped));
+        Ok((
+            service,
+            Background {
+                jobs,
+                stop_jobs,
+                audit_writer,
+            },
+        ))
     }
 
     pub fn identities(&self) -> &Identities {
@@ -175,11 +191,12 @@ impl Service {
 }
 
 impl Background {
-    /// Stops the background jobs and waits until every audit event handed over so far is
-    /// durable. Call after the server stopped taking requests and every [`Service`] clone is
-    /// dropped, or the audit writer keeps waiting for more.
+    /// Stops the background jobs (which write down the key uses noted since their last run)
+    /// and waits until every audit event handed over so far is durable. Call after the server
+    /// stopped taking requests and every [`Service`] clone is dropped, or the audit writer
+    /// keeps waiting for more.
     pub async fn shutdown(self) {
-        self.jobs.abort();
+        let _ = self.stop_jobs.send(());
         let _ = self.jobs.await;
         let _ = self.audit_writer.await;
     }
@@ -199,6 +216,17 @@ fn create_private_dir(path: &Path) -> Result<(), StartError> {
             .map_err(err)?;
     }
     Ok(())
+}
+
+/// When this deployment began tracking key use: its first start since tracking existed.
+async fn usage_tracking_start(store: &AnyStore, now: Timestamp) -> Result<Timestamp, StartError> {
+    let stored = store
+        .init_setting(usage::TRACKING_START, &now.millis().to_be_bytes())
+        .await?;
+    let millis = <[u8; 8]>::try_from(stored.as_slice()).map_err(|_| {
+        trent_store::StoreError::Other(format!("corrupt setting {}", usage::TRACKING_START))
+    })?;
+    Ok(Timestamp::from_millis(i64::from_be_bytes(millis)))
 }
 
 /// Unwraps the store's data-encryption key, creating and wrapping one at first start.

@@ -18,9 +18,12 @@
 
 mod aliases;
 mod keys;
+mod rotation;
+mod usage;
 
 use trent_types::{
-    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
+    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region,
+    RotationType, Timestamp,
 };
 
 pub use aliases::{aliases, list_aliases};
@@ -28,6 +31,8 @@ pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
 };
+pub use rotation::{keys_due_for_rotation, rotate_key};
+pub use usage::key_uses;
 
 use crate::{
     AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Store, StoreError, Tag,
@@ -42,6 +47,9 @@ pub async fn run<S: Store>(store: &S) {
     list_keys(store).await;
     keys_due_for_deletion(store).await;
     materials(store).await;
+    rotate_key(store).await;
+    keys_due_for_rotation(store).await;
+    key_uses(store).await;
     aliases(store).await;
     list_aliases(store).await;
     tags(store).await;
@@ -160,6 +168,7 @@ impl Scope {
             material_id: MaterialId::from_hex(&format!("{}{}", fresh_hex(), fresh_hex())).unwrap(),
             state: MaterialState::Current,
             created: ts(T0),
+            rotation_type: None,
             sealed: format!("sealed:{}", fresh_hex()).into_bytes(),
         };
         let key = KeyRecord {
@@ -177,9 +186,23 @@ impl Scope {
             policy: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
             multi_region: false,
             current_material: Some(material.material_id),
+            rotation: None,
             version: 0,
         };
         (key, material)
+    }
+
+    /// A fresh CURRENT material for `key`, made by a rotation of `kind` at `at`.
+    fn rotated_material(&self, key: &KeyRecord, kind: RotationType, at: i64) -> MaterialRecord {
+        MaterialRecord {
+            region: key.region.clone(),
+            key_id: key.key_id.clone(),
+            material_id: MaterialId::from_hex(&format!("{}{}", fresh_hex(), fresh_hex())).unwrap(),
+            state: MaterialState::Current,
+            created: ts(at),
+            rotation_type: Some(kind),
+            sealed: format!("sealed:{}", fresh_hex()).into_bytes(),
+        }
     }
 
     fn alias(&self, name: &str, target: &KeyId, at: i64) -> AliasRecord {

@@ -1,5 +1,5 @@
 //! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
-//! tags, and the audit trail.
+//! tags, each key's last use, and the audit trail.
 //!
 //! This crate owns the [`Store`] trait — narrow, typed, one method per question or change,
 //! every multi-record change atomic inside one method — the records it speaks in, the
@@ -16,7 +16,8 @@ pub mod sqlite;
 use std::future::Future;
 
 pub use records::{
-    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Page, StoreError, Tag,
+    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{AccountId, AliasName, KeyId, Region, Timestamp};
@@ -45,7 +46,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<KeyRecord>>> + Send;
 
     /// Replaces the mutable fields of a key (description, state, deletion date, pending
-    /// window, policy, current material) if its stored `version` equals `key.version`; the
+    /// window, policy, current material, automatic rotation) if its stored `version` equals `key.version`; the
     /// stored version becomes `key.version + 1`. The other fields keep their stored values.
     /// `NotFound` if the key is gone, `Conflict` if the version moved.
     fn update_key(&self, key: &KeyRecord) -> impl Future<Output = Result<()>> + Send;
@@ -73,6 +74,13 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<(Region, KeyId)>>> + Send;
 
+    /// Enabled keys with automatic rotation whose next rotation date is at or before `now`,
+    /// any region.
+    fn keys_due_for_rotation(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(Region, KeyId)>>> + Send;
+
     // ---- key material -----------------------------------------------------------------
 
     /// Every material of a key, oldest first.
@@ -81,6 +89,30 @@ pub trait Store: Send + Sync + 'static {
         region: &Region,
         key_id: &KeyId,
     ) -> impl Future<Output = Result<Vec<MaterialRecord>>> + Send;
+
+    /// Rotates a key, atomically: the key's mutable fields are replaced as by
+    /// [`Store::update_key`] (same version check), its materials become NON_CURRENT, and
+    /// `material` is added. `material` must belong to the key and be CURRENT, and `key` must
+    /// name it as its current material. `NotFound` if the key is gone, `Conflict` if its
+    /// version moved or the material id is taken; nothing changes then.
+    fn rotate_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- last use -----------------------------------------------------------------------
+
+    /// Keeps, for each key, the later of the use stored and the use given (by `time`; a tie
+    /// goes to the one given), atomically. Uses of keys that no longer exist are dropped.
+    fn record_key_uses(&self, uses: &[KeyUseRecord]) -> impl Future<Output = Result<()>> + Send;
+
+    /// The last use stored for a key, if any.
+    fn key_use(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Option<KeyUseRecord>>> + Send;
 
     // ---- aliases ----------------------------------------------------------------------
 
@@ -250,8 +282,24 @@ impl Store for AnyStore {
         delegate!(self.keys_due_for_deletion(now))
     }
 
+    async fn keys_due_for_rotation(&self, now: Timestamp) -> Result<Vec<(Region, KeyId)>> {
+        delegate!(self.keys_due_for_rotation(now))
+    }
+
     async fn materials(&self, region: &Region, key_id: &KeyId) -> Result<Vec<MaterialRecord>> {
         delegate!(self.materials(region, key_id))
+    }
+
+    async fn rotate_key(&self, key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
+        delegate!(self.rotate_key(key, material))
+    }
+
+    async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
+        delegate!(self.record_key_uses(uses))
+    }
+
+    async fn key_use(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyUseRecord>> {
+        delegate!(self.key_use(region, key_id))
     }
 
     async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {

@@ -1,7 +1,8 @@
 //! The records the store keeps. Plain values; no plaintext secret is ever one of them.
 
 use trent_types::{
-    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
+    AccountId, AliasName, KeyId, KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsage,
+    MaterialId, Origin, Region, RotationType, Timestamp,
 };
 
 /// Why a store call failed.
@@ -39,8 +40,19 @@ pub struct KeyRecord {
     pub multi_region: bool,
     /// The material new ciphertexts use.
     pub current_material: Option<MaterialId>,
+    /// Automatic rotation, while it is enabled.
+    pub rotation: Option<AutoRotation>,
     /// Optimistic-concurrency counter; see [`crate::Store::update_key`].
     pub version: i64,
+}
+
+/// A key's automatic rotation schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AutoRotation {
+    /// Days between rotations.
+    pub period_days: u32,
+    /// When the next rotation is due.
+    pub next: Timestamp,
 }
 
 /// Whether a material encrypts new data or only decrypts old.
@@ -75,7 +87,23 @@ pub struct MaterialRecord {
     pub material_id: MaterialId,
     pub state: MaterialState,
     pub created: Timestamp,
+    /// How the material came to be: `None` for a key's first material, else the kind of
+    /// rotation that made it.
+    pub rotation_type: Option<RotationType>,
     pub sealed: Vec<u8>,
+}
+
+/// The last successful cryptographic use of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUseRecord {
+    pub region: Region,
+    pub key_id: KeyId,
+    pub time: Timestamp,
+    pub operation: KeyLastUsageTrackingOperation,
+    /// The request's `x-amzn-RequestId`.
+    pub request_id: String,
+    /// The `eventID` of the request's audit event.
+    pub event_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

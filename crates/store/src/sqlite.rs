@@ -21,13 +21,15 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
-use trent_types::{AccountId, AliasName, KeyId, KeyState, Region, Timestamp};
+use trent_types::{AccountId, AliasName, KeyId, KeyState, Region, RotationType, Timestamp};
 
 use self::rows::{
-    alias_from_row, audit_from_row, column, db_error, key_from_row, material_from_row,
+    alias_from_row, audit_from_row, column, db_error, key_from_row, key_use_from_row,
+    material_from_row,
 };
 use crate::{
-    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, Page, Result, Store, StoreError, Tag,
+    AliasRecord, AuditRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, Page, Result,
+    Store, StoreError, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -39,7 +41,11 @@ const READERS: u32 = 4;
 
 /// The schema, one entry per version; entry `i` takes a database from version `i` to `i + 1`.
 /// Never edit an entry that has shipped: append a new one.
-const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sqlite/0001_initial.sql"),
+    include_str!("sqlite/0002_rotation.sql"),
+    include_str!("sqlite/0003_key_usage.sql"),
+];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
 const AUDIT_ROWS_PER_INSERT: usize = 256;
@@ -176,12 +182,12 @@ macro_rules! key_columns {
     () => {
         "region, key_id, account, description, key_spec, key_usage, origin, state, \
          creation_date, deletion_date, pending_window_days, policy, multi_region, \
-         current_material, version"
+         current_material, rotation_period_days, next_rotation_date, version"
     };
 }
 macro_rules! material_columns {
     () => {
-        "region, key_id, material_id, state, created, sealed"
+        "region, key_id, material_id, state, created, rotation_type, sealed"
     };
 }
 macro_rules! alias_columns {
@@ -211,8 +217,9 @@ impl Store for SqliteStore {
         sqlx::query(
             "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, \
              origin, state, creation_date, deletion_date, pending_window_days, policy, \
-             multi_region, current_material, version) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             multi_region, current_material, rotation_period_days, next_rotation_date, \
+             version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(key.region.as_str())
         .bind(key.key_id.as_str())
@@ -228,23 +235,13 @@ impl Store for SqliteStore {
         .bind(key.policy.as_str())
         .bind(key.multi_region)
         .bind(key.current_material.map(|m| m.to_hex()))
+        .bind(key.rotation.map(|r| r.period_days))
+        .bind(key.rotation.map(|r| r.next.millis()))
         .bind(key.version)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        sqlx::query(
-            "INSERT INTO materials (region, key_id, material_id, state, created, sealed) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(material.region.as_str())
-        .bind(material.key_id.as_str())
-        .bind(material.material_id.to_hex())
-        .bind(material.state.as_str())
-        .bind(material.created.millis())
-        .bind(material.sealed.as_slice())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        insert_material(&mut tx, material).await?;
         upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
         tx.commit().await.map_err(db_error)
     }
@@ -267,31 +264,7 @@ impl Store for SqliteStore {
 
     async fn update_key(&self, key: &KeyRecord) -> Result<()> {
         let mut tx = self.write().await?;
-        let updated = sqlx::query(
-            "UPDATE keys SET description = ?, state = ?, deletion_date = ?, \
-             pending_window_days = ?, policy = ?, current_material = ?, version = version + 1 \
-             WHERE region = ? AND key_id = ? AND version = ?",
-        )
-        .bind(key.description.as_str())
-        .bind(key.state.as_str())
-        .bind(key.deletion_date.map(Timestamp::millis))
-        .bind(key.pending_window_days)
-        .bind(key.policy.as_str())
-        .bind(key.current_material.map(|m| m.to_hex()))
-        .bind(key.region.as_str())
-        .bind(key.key_id.as_str())
-        .bind(key.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected();
-        if updated == 0 {
-            return Err(if key_exists(&mut tx, &key.region, &key.key_id).await? {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
-            });
-        }
+        update_key_fields(&mut tx, key).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -356,6 +329,26 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn keys_due_for_rotation(&self, now: Timestamp) -> Result<Vec<(Region, KeyId)>> {
+        let rows = sqlx::query(
+            "SELECT region, key_id FROM keys WHERE next_rotation_date <= ? AND state = ? \
+             ORDER BY next_rotation_date, region, key_id",
+        )
+        .bind(now.millis())
+        .bind(KeyState::Enabled.as_str())
+        .fetch_all(self.reader())
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    column(row, "region", Region::parse)?,
+                    column(row, "key_id", KeyId::parse)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn materials(&self, region: &Region, key_id: &KeyId) -> Result<Vec<MaterialRecord>> {
         // Ties on `created` fall back to insertion order.
         let rows = sqlx::query(concat!(
@@ -370,6 +363,75 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         rows.iter().map(material_from_row).collect()
+    }
+
+    async fn rotate_key(&self, key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
+        if material.region != key.region || material.key_id != key.key_id {
+            return Err(StoreError::Other(
+                "material record names another key".into(),
+            ));
+        }
+        if material.state != MaterialState::Current
+            || key.current_material != Some(material.material_id)
+        {
+            return Err(StoreError::Other(
+                "a rotation's material must be the key's current material".into(),
+            ));
+        }
+        let mut tx = self.write().await?;
+        update_key_fields(&mut tx, key).await?;
+        sqlx::query("UPDATE materials SET state = ? WHERE region = ? AND key_id = ?")
+            .bind(MaterialState::NonCurrent.as_str())
+            .bind(key.region.as_str())
+            .bind(key.key_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        insert_material(&mut tx, material).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        for u in uses {
+            // Only for a key that exists: a use may be reported after its key was deleted.
+            sqlx::query(
+                "INSERT INTO key_usage (region, key_id, time, operation, request_id, event_id) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                 WHERE EXISTS (SELECT 1 FROM keys WHERE region = ?1 AND key_id = ?2) \
+                 ON CONFLICT (region, key_id) DO UPDATE SET time = excluded.time, \
+                 operation = excluded.operation, request_id = excluded.request_id, \
+                 event_id = excluded.event_id WHERE excluded.time >= key_usage.time",
+            )
+            .bind(u.region.as_str())
+            .bind(u.key_id.as_str())
+            .bind(u.time.millis())
+            .bind(u.operation.as_str())
+            .bind(u.request_id.as_str())
+            .bind(u.event_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn key_use(&self, region: &Region, key_id: &KeyId) -> Result<Option<KeyUseRecord>> {
+        sqlx::query(
+            "SELECT region, key_id, time, operation, request_id, event_id FROM key_usage \
+             WHERE region = ? AND key_id = ?",
+        )
+        .bind(region.as_str())
+        .bind(key_id.as_str())
+        .fetch_optional(self.reader())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(key_use_from_row)
+        .transpose()
     }
 
     async fn create_alias(&self, alias: &AliasRecord) -> Result<()> {
@@ -666,6 +728,61 @@ async fn key_exists(
             .await
             .map_err(db_error)?;
     Ok(found.is_some())
+}
+
+/// Replaces a key's mutable fields if its stored version is `key.version`, and bumps it.
+/// `NotFound` if the key is gone, `Conflict` if the version moved.
+async fn update_key_fields(tx: &mut Transaction<'static, Sqlite>, key: &KeyRecord) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE keys SET description = ?, state = ?, deletion_date = ?, \
+         pending_window_days = ?, policy = ?, current_material = ?, rotation_period_days = ?, \
+         next_rotation_date = ?, version = version + 1 \
+         WHERE region = ? AND key_id = ? AND version = ?",
+    )
+    .bind(key.description.as_str())
+    .bind(key.state.as_str())
+    .bind(key.deletion_date.map(Timestamp::millis))
+    .bind(key.pending_window_days)
+    .bind(key.policy.as_str())
+    .bind(key.current_material.map(|m| m.to_hex()))
+    .bind(key.rotation.map(|r| r.period_days))
+    .bind(key.rotation.map(|r| r.next.millis()))
+    .bind(key.region.as_str())
+    .bind(key.key_id.as_str())
+    .bind(key.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?
+    .rows_affected();
+    if updated == 0 {
+        return Err(if key_exists(tx, &key.region, &key.key_id).await? {
+            StoreError::Conflict
+        } else {
+            StoreError::NotFound
+        });
+    }
+    Ok(())
+}
+
+async fn insert_material(
+    tx: &mut Transaction<'static, Sqlite>,
+    material: &MaterialRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO materials (region, key_id, material_id, state, created, rotation_type, \
+         sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(material.region.as_str())
+    .bind(material.key_id.as_str())
+    .bind(material.material_id.to_hex())
+    .bind(material.state.as_str())
+    .bind(material.created.millis())
+    .bind(material.rotation_type.map(RotationType::as_str))
+    .bind(material.sealed.as_slice())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 /// Inserts tags, overwriting the value of any tag key already on the key.

@@ -66,6 +66,7 @@ fn key_and_material(key_id: KeyId) -> (KeyRecord, MaterialRecord) {
         material_id: MaterialId([7; 32]),
         state: MaterialState::Current,
         created: Timestamp::from_millis(1_700_000_000_000),
+        rotation_type: None,
         sealed: vec![0, 1, 2, 0xfe, 0xff, 0],
     };
     let key = KeyRecord {
@@ -83,6 +84,7 @@ fn key_and_material(key_id: KeyId) -> (KeyRecord, MaterialRecord) {
         policy: "{}".into(),
         multi_region: false,
         current_material: Some(material.material_id),
+        rotation: None,
         version: 0,
     };
     (key, material)
@@ -184,6 +186,65 @@ async fn opening_twice_migrates_once() {
         .await
         .unwrap();
     assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    // A database as the first release left it: schema version 1, one key, one material.
+    let (key, material) = key_and_material(KeyId::new_random());
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(concat!(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY) STRICT;",
+        include_str!("../src/sqlite/0001_initial.sql"),
+        "INSERT INTO schema_version (version) VALUES (1);"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, origin, \
+         state, creation_date, policy, multi_region, current_material, version) \
+         VALUES (?, ?, ?, 'survives', 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'AWS_KMS', \
+         'Enabled', ?, '{}', 0, ?, 0)",
+    )
+    .bind(key.region.as_str())
+    .bind(key.key_id.as_str())
+    .bind(key.account.as_str())
+    .bind(key.creation_date.millis())
+    .bind(material.material_id.to_hex())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO materials (region, key_id, material_id, state, created, sealed) \
+         VALUES (?, ?, ?, 'CURRENT', ?, ?)",
+    )
+    .bind(material.region.as_str())
+    .bind(material.key_id.as_str())
+    .bind(material.material_id.to_hex())
+    .bind(material.created.millis())
+    .bind(material.sealed.as_slice())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+
+    // Opened by this build: migrated, and the old rows read as never rotated.
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        store.key(&region(), &key.key_id).await.unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(
+        store.materials(&region(), &key.key_id).await.unwrap(),
+        vec![material]
+    );
+    conformance::rotate_key(&store).await;
+    store.close().await;
 }
 
 #[tokio::test]

@@ -69,7 +69,8 @@ impl TestServer {
     }
 
     /// A server on an existing (or new) data directory with the given clock, running the
-    /// deletion job every 50 ms so tests that move the clock see it act promptly.
+    /// background jobs (deletion, rotation) every 50 ms so tests that move the clock see
+    /// them act promptly.
     pub async fn start_in(data_dir: &Path, clock: ManualClock) -> Self {
         Self::start_with(
             data_dir,

@@ -33,7 +33,7 @@ pub struct ServeArgs {
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub listen: Option<SocketAddr>,
-    /// Seconds between runs of the key deletion job.
+    /// Seconds between runs of the background jobs (deletion, rotation, last-use writes).
     pub job_interval_seconds: Option<u64>,
     /// Seconds shutdown waits for in-flight requests before closing their connections.
     pub drain_timeout_seconds: Option<u64>,

@@ -123,6 +123,7 @@ impl Handler for Op {
             policy: policy_text,
             multi_region: false,
             current_material: Some(material_id),
+            rotation: None,
             version: 1,
         };
         let arn = keys::record_arn(&record);
@@ -157,6 +158,7 @@ impl Handler for Op {
             material_id,
             state: MaterialState::Current,
             created: now,
+            rotation_type: None,
             sealed,
         };
         match cx.svc.store().create_key(&record, &material, &tags).await {

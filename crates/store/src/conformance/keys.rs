@@ -1,9 +1,9 @@
 //! Keys and what belongs to each: its materials and its tags.
 
-use trent_types::{KeyId, KeySpec, KeyState, KeyUsage, Origin};
+use trent_types::{KeyId, KeySpec, KeyState, KeyUsage, Origin, RotationType};
 
 use super::{DAY, Scope, T0, tag, ts};
-use crate::{KeyRecord, MaterialState, Store, StoreError};
+use crate::{AutoRotation, KeyRecord, MaterialState, Store, StoreError};
 
 /// Create and read keys: every field round-trips, ids are unique per region, keys are regional.
 pub async fn key_lifecycle<S: Store>(store: &S) {
@@ -31,8 +31,13 @@ pub async fn key_lifecycle<S: Store>(store: &S) {
     full.deletion_date = Some(ts(T0 + 7 * DAY));
     full.pending_window_days = Some(7);
     full.multi_region = true;
+    full.rotation = Some(AutoRotation {
+        period_days: 2560,
+        next: ts(T0 + 2560 * DAY),
+    });
     full.version = 41;
     full_material.state = MaterialState::NonCurrent;
+    full_material.rotation_type = Some(RotationType::OnDemand);
     full_material.sealed = (0..=255).collect();
     store.create_key(&full, &full_material, &[]).await.unwrap();
     assert_eq!(
@@ -107,6 +112,10 @@ pub async fn update_key<S: Store>(store: &S) {
     changed.pending_window_days = Some(7);
     changed.policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#.into();
     changed.current_material = None;
+    changed.rotation = Some(AutoRotation {
+        period_days: 90,
+        next: ts(T0 + 90 * DAY),
+    });
     store.update_key(&changed).await.unwrap();
     let expected = KeyRecord {
         version: key.version + 1,
@@ -133,6 +142,7 @@ pub async fn update_key<S: Store>(store: &S) {
     restored.deletion_date = None;
     restored.pending_window_days = None;
     restored.current_material = Some(material.material_id);
+    restored.rotation = None;
     store.update_key(&restored).await.unwrap();
     let restored = KeyRecord {
         version: expected.version + 1,
@@ -378,10 +388,8 @@ pub async fn keys_due_for_deletion<S: Store>(store: &S) {
     assert_eq!(found, expected);
 }
 
-/// A key's materials; none for a key that does not exist (in that region).
-///
-/// The trait can store only a key's first material, so "oldest first" has nothing to order
-/// yet; the ordering check belongs here once materials can be added.
+/// A key's materials; none for a key that does not exist (in that region). Their order,
+/// once a key has several, is [`super::rotate_key`]'s to check.
 pub async fn materials<S: Store>(store: &S) {
     let s = Scope::fresh();
     let (key, mut material) = s.new_key();

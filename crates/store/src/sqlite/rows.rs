@@ -4,11 +4,13 @@ use sqlx::Row;
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::SqliteRow;
 use trent_types::{
-    AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
+    AccountId, AliasName, KeyId, KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsage,
+    MaterialId, Origin, Region, RotationType, Timestamp,
 };
 
 use crate::{
-    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Result, StoreError,
+    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    Result, StoreError,
 };
 
 pub(super) fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
@@ -41,6 +43,7 @@ pub(super) fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
         current_material: current_material
             .map(|hex| MaterialId::from_hex(&hex).ok_or_else(|| corrupt("current_material")))
             .transpose()?,
+        rotation: auto_rotation(row)?,
         version: row.try_get("version").map_err(db_error)?,
     })
 }
@@ -52,7 +55,38 @@ pub(super) fn material_from_row(row: &SqliteRow) -> Result<MaterialRecord> {
         material_id: column(row, "material_id", MaterialId::from_hex)?,
         state: column(row, "state", MaterialState::parse)?,
         created: timestamp(row, "created")?,
+        rotation_type: row
+            .try_get::<Option<String>, _>("rotation_type")
+            .map_err(db_error)?
+            .map(|t| RotationType::parse(&t).ok_or_else(|| corrupt("rotation_type")))
+            .transpose()?,
         sealed: row.try_get("sealed").map_err(db_error)?,
+    })
+}
+
+/// The automatic rotation columns: both set, or both NULL.
+fn auto_rotation(row: &SqliteRow) -> Result<Option<AutoRotation>> {
+    let period: Option<i64> = row.try_get("rotation_period_days").map_err(db_error)?;
+    let next: Option<i64> = row.try_get("next_rotation_date").map_err(db_error)?;
+    match (period, next) {
+        (None, None) => Ok(None),
+        (Some(period), Some(next)) => Ok(Some(AutoRotation {
+            period_days: u32::try_from(period).map_err(|_| corrupt("rotation_period_days"))?,
+            next: Timestamp::from_millis(next),
+        })),
+        (None, Some(_)) => Err(corrupt("rotation_period_days")),
+        (Some(_), None) => Err(corrupt("next_rotation_date")),
+    }
+}
+
+pub(super) fn key_use_from_row(row: &SqliteRow) -> Result<KeyUseRecord> {
+    Ok(KeyUseRecord {
+        region: column(row, "region", Region::parse)?,
+        key_id: column(row, "key_id", KeyId::parse)?,
+        time: timestamp(row, "time")?,
+        operation: column(row, "operation", KeyLastUsageTrackingOperation::parse)?,
+        request_id: row.try_get("request_id").map_err(db_error)?,
+        event_id: row.try_get("event_id").map_err(db_error)?,
     })
 }
 
