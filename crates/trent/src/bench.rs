@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// an HMAC spec. Defaults to what the operation needs.
     #[arg(long)]
     pub key_spec: Option<String>,
+    /// The signing algorithm for Sign; by default the key spec's natural one
+    /// (RSASSA_PSS_SHA_256 for RSA, ECDSA with the curve's hash, ...).
+    #[arg(long)]
+    pub signing_algorithm: Option<String>,
     /// Requests kept in flight.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
@@ -192,7 +196,7 @@ pub async fn run(args: BenchArgs) -> Result<(), BoxError> {
             serde_json::json!({
                 "KeyId": key_id,
                 "Message": STANDARD.encode(vec![0x5a; args.size.min(4096)]),
-                "SigningAlgorithm": algorithm,
+                "SigningAlgorithm": args.signing_algorithm.as_deref().unwrap_or(algorithm),
             })
         }
         "GenerateMac" => serde_json::json!({
