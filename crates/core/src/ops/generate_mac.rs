@@ -1,14 +1,16 @@
 //! GenerateMac: an HMAC of a message with a GENERATE_VERIFY_MAC key.
 
 use serde_json::{Value, json};
+use std::sync::Arc;
 use trent_api::ops::generate_mac::{Request, Response};
 use trent_api::{Blob, ErrorKind, Operation};
-use trent_crypto::PreparedKey;
+
+use trent_crypto::{MacKey, PreparedKey};
 use trent_types::{KeyUsage, MacAlgorithm};
 
 use super::{Ctx, Handler, OpSpec, dry_run, enum_member, key_op_error, need};
 use crate::authz::Conditions;
-use crate::{Error, Result, state};
+use crate::{CachedKey, Error, Result, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -29,27 +31,16 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        let target = cx
-            .svc
-            .resolve(cx.caller, need(req.key_id.as_deref(), "KeyId")?)
-            .await?;
-        let algorithm = enum_member(
-            req.mac_algorithm.as_deref(),
-            "MacAlgorithm",
-            MacAlgorithm::parse,
-        )?;
         let message = need(req.message, "Message")?;
-        let conditions = Conditions::NONE.mac_algorithm(algorithm.as_str());
-        let key = cx
-            .svc
-            .preflight_crypto(cx, &Self::SPEC, &target, &conditions)
-            .await?;
-        let Some(PreparedKey::Mac(mac_key)) = key.current() else {
-            return Err(not_a_mac_key(&key.arn));
-        };
-        dry_run_after_check(mac_key.generate_mac(algorithm, &[]), &key.arn, algorithm)?;
+        let (key, algorithm) = prepare(
+            cx,
+            &Self::SPEC,
+            req.key_id.as_deref(),
+            req.mac_algorithm.as_deref(),
+        )
+        .await?;
         dry_run(req.dry_run)?;
-        let mac = mac_key
+        let mac = mac_key(&key)?
             .generate_mac(algorithm, message.as_bytes())
             .map_err(|e| key_op_error(e, &key.arn, algorithm.as_str()))?;
         Ok(Response {
@@ -60,19 +51,39 @@ impl Handler for Op {
     }
 }
 
-/// Refuses an algorithm the key does not support before a dry run answers.
-pub(crate) fn dry_run_after_check<T>(
-    probe: std::result::Result<T, trent_crypto::KeyOpError>,
-    arn: &str,
-    algorithm: MacAlgorithm,
-) -> Result<()> {
-    match probe {
-        Err(trent_crypto::KeyOpError::UnsupportedAlgorithm) => Err(key_op_error(
+/// The shared pre-flight of GenerateMac and VerifyMac: resolve and authorize the key, and
+/// check that it is an HMAC key whose spec takes the algorithm.
+pub(crate) async fn prepare(
+    cx: &Ctx<'_>,
+    spec: &OpSpec,
+    key_ref: Option<&str>,
+    algorithm: Option<&str>,
+) -> Result<(Arc<CachedKey>, MacAlgorithm)> {
+    let target = cx.svc.resolve(cx.caller, need(key_ref, "KeyId")?).await?;
+    let algorithm = enum_member(algorithm, "MacAlgorithm", MacAlgorithm::parse)?;
+    let conditions = Conditions::NONE.mac_algorithm(algorithm.as_str());
+    let key = cx
+        .svc
+        .preflight_crypto(cx, spec, &target, &conditions)
+        .await?;
+    mac_key(&key)?;
+    let allowed = trent_crypto::spec::algorithms(key.record.key_spec, key.record.key_usage)
+        .map_or(&[][..], |a| a.mac);
+    if !allowed.contains(&algorithm) {
+        return Err(key_op_error(
             trent_crypto::KeyOpError::UnsupportedAlgorithm,
-            arn,
+            &key.arn,
             algorithm.as_str(),
-        )),
-        _ => Ok(()),
+        ));
+    }
+    Ok((key, algorithm))
+}
+
+/// The HMAC key of a key that passed [`prepare`].
+pub(crate) fn mac_key(key: &CachedKey) -> Result<&MacKey> {
+    match key.current() {
+        Some(PreparedKey::Mac(k)) => Ok(k),
+        _ => Err(not_a_mac_key(&key.arn)),
     }
 }
 
