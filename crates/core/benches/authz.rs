@@ -144,6 +144,7 @@ fn bench(c: &mut Criterion) {
         policy: Some(&realistic_policy),
         tags: &tags,
         aliases: Some(&aliases),
+        grants: &[],
     };
     let key_user = caller("arn:aws:iam::111122223333:role/KeyUser", &[]);
     authorize_key(&key_user, &ENCRYPT, &key, None, &conditions, now).unwrap();
@@ -173,6 +174,7 @@ fn bench(c: &mut Criterion) {
         policy: Some(&default_policy),
         tags: &tags,
         aliases: Some(&aliases),
+        grants: &[],
     };
     let admin = caller(
         "arn:aws:iam::111122223333:user/admin",

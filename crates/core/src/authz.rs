@@ -30,7 +30,7 @@
 
 use trent_api::ErrorKind;
 use trent_policy::{ContextValue, Decision, Policy, Reason, RequestContext, RequestContextBuilder};
-use trent_store::{KeyRecord, Tag};
+use trent_store::{GrantRecord, KeyRecord, Tag};
 use trent_types::{AliasName, EncryptionContext, KeySpec, KeyUsage, Origin, Timestamp};
 
 use crate::ops::OpSpec;
@@ -178,6 +178,8 @@ pub struct KeyFacts<'a> {
     /// `None` when the key has more aliases than AWS's quota for `kms:ResourceAliases`
     /// (50): the key is then left out of the context, as AWS does.
     pub aliases: Option<&'a [AliasName]>,
+    /// Every grant on the key.
+    pub grants: &'a [GrantRecord],
 }
 
 /// How many aliases `kms:ResourceAliases` can hold: AWS's "aliases per KMS key" quota for
@@ -226,7 +228,7 @@ pub fn authorize_key(
     };
     let policies = std::iter::once(policy).chain(&caller.identity.policies);
     let ctx = context(action, key.arn, &sources, policies);
-    let grants = grants_allow(caller, spec, key, &ctx);
+    let grants = grants_allow(caller, spec, key, conditions);
     let verdict = with_refs(&caller.identity.policies, |identity| {
         trent_policy::authorize_explained(policy, identity, grants, &ctx)
     });
@@ -238,14 +240,23 @@ pub fn authorize_key(
 }
 
 /// The hook for grants: whether a grant on `key` allows this request for `caller` (its
-/// grantee), its constraints checked against the context. No grants exist yet.
+/// grantee), its constraints checked against the request's encryption context.
 fn grants_allow(
-    _caller: &Caller,
-    _spec: &OpSpec,
-    _key: &KeyFacts<'_>,
-    _ctx: &RequestContext,
+    caller: &Caller,
+    spec: &OpSpec,
+    key: &KeyFacts<'_>,
+    conditions: &Conditions<'_>,
 ) -> bool {
-    false
+    let request = crate::grants::GrantRequest {
+        principal: &caller.principal,
+        action: spec.action,
+        region: &key.record.region,
+        key_id: &key.record.key_id,
+        context: conditions.encryption_context,
+    };
+    key.grants
+        .iter()
+        .any(|grant| crate::grants::allows(grant, &request))
 }
 
 /// Decides `action` on `resource` — `*` for actions on no resource, or an alias ARN — from
@@ -600,12 +611,62 @@ mod tests {
             policy: Some(&parsed),
             tags: &[],
             aliases: Some(&[]),
+            grants: &[],
         };
         authorize_key(caller, spec, &key, None, conditions, now()).map_err(|e| {
             let e = e.into_api("r");
             assert_eq!(e.kind, ErrorKind::AccessDenied);
             e.message
         })
+    }
+
+    #[test]
+    fn a_grant_allows_its_grantee_its_operations_within_its_constraints() {
+        let policy = default_policy();
+        let record = record(&policy);
+        let parsed = Policy::parse_key_policy(&policy).unwrap();
+        let grant = GrantRecord {
+            region: record.region.clone(),
+            key_id: record.key_id.clone(),
+            grant_id: trent_types::GrantId([3; 32]),
+            name: None,
+            grantee: PrincipalArn::parse(ALICE).unwrap(),
+            retiring: None,
+            operations: vec![trent_types::GrantOperation::Encrypt],
+            constraints: trent_store::GrantConstraints {
+                equals: None,
+                subset: Some([("Dept".to_string(), "IT".to_string())].into()),
+            },
+            issuing_account: record.account.clone(),
+            creation_date: now(),
+            token_hash: [0; 32],
+        };
+        let grants = [grant];
+        let key = KeyFacts {
+            record: &record,
+            arn: ARN,
+            policy: Some(&parsed),
+            tags: &[],
+            aliases: Some(&[]),
+            grants: &grants,
+        };
+        let decide = |who: &str, context: Option<&EncryptionContext>| {
+            let conditions = match context {
+                Some(c) => Conditions::NONE.encryption_context(c),
+                None => Conditions::NONE,
+            };
+            authorize_key(&caller(who, &[]), &ENCRYPT, &key, None, &conditions, now()).is_ok()
+        };
+        let it = EncryptionContext::from_pairs([
+            ("Dept".to_string(), "IT".to_string()),
+            ("Project".to_string(), "x".to_string()),
+        ])
+        .unwrap();
+        let hr = EncryptionContext::from_pairs([("Dept".to_string(), "HR".to_string())]).unwrap();
+        assert!(decide(ALICE, Some(&it)));
+        assert!(!decide(ALICE, Some(&hr)));
+        assert!(!decide(ALICE, None));
+        assert!(!decide("arn:aws:iam::111122223333:user/bob", Some(&it)));
     }
 
     fn default_policy() -> String {
@@ -695,6 +756,7 @@ mod tests {
             policy: None,
             tags: &[],
             aliases: None,
+            grants: &[],
         };
         let e = authorize_key(&admin, &ENCRYPT, &key, None, &Conditions::NONE, now());
         assert_eq!(e.unwrap_err().kind(), ErrorKind::AccessDenied);
@@ -760,6 +822,7 @@ mod tests {
             policy: None,
             tags: &tags,
             aliases: Some(&aliases),
+            grants: &[],
         };
         let pairs =
             EncryptionContext::from_pairs([("Purpose".to_owned(), "test".to_owned())]).unwrap();
@@ -829,6 +892,7 @@ mod tests {
         // Past the alias quota, kms:ResourceAliases is left out.
         let key = KeyFacts {
             aliases: None,
+            grants: &[],
             ..key
         };
         let sources = Sources {
@@ -893,6 +957,7 @@ mod tests {
             policy: None,
             tags: &[],
             aliases: Some(&[]),
+            grants: &[],
         };
         let root_only = Policy::parse_key_policy(&default_policy()).unwrap();
         let admin = caller(ALICE, &[ADMINISTRATOR_ACCESS]);

@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 
 use trent_crypto::{PreparedKey, SymmetricKey};
 use trent_policy::Policy;
-use trent_store::{KeyRecord, Tag};
+use trent_store::{GrantRecord, KeyRecord, Tag};
 use trent_types::{AccountId, AliasName, KeyId, MaterialId, Region};
 
 const SHARDS: usize = 16;
@@ -35,6 +35,8 @@ pub struct CachedKey {
     pub tags: Vec<Tag>,
     /// `None` past AWS's quota for `kms:ResourceAliases`.
     pub aliases: Option<Vec<AliasName>>,
+    /// Every grant on the key.
+    pub grants: Vec<GrantRecord>,
     /// Where in `materials` the current one is, found once: encrypting under a key rotated
     /// a hundred times costs what it costs under a key never rotated.
     current: Option<usize>,
@@ -48,6 +50,7 @@ impl CachedKey {
         policy: Option<Arc<Policy>>,
         tags: Vec<Tag>,
         aliases: Option<Vec<AliasName>>,
+        grants: Vec<GrantRecord>,
     ) -> Self {
         let current = record
             .current_material
@@ -59,6 +62,7 @@ impl CachedKey {
             policy,
             tags,
             aliases,
+            grants,
             current,
         }
     }
@@ -71,6 +75,7 @@ impl CachedKey {
             policy: self.policy.as_deref(),
             tags: &self.tags,
             aliases: self.aliases.as_deref(),
+            grants: &self.grants,
         }
     }
 

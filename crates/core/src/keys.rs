@@ -10,7 +10,7 @@ use std::sync::Arc;
 use trent_api::ErrorKind;
 use trent_crypto::PreparedKey;
 use trent_policy::Policy;
-use trent_store::{KeyRecord, Store, Tag};
+use trent_store::{GrantRecord, KeyRecord, Store, Tag};
 use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
 
 use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
@@ -37,6 +37,7 @@ pub struct KeyView {
     pub policy: Option<Arc<Policy>>,
     pub tags: Vec<Tag>,
     pub aliases: Option<Vec<AliasName>>,
+    pub grants: Vec<GrantRecord>,
 }
 
 impl KeyView {
@@ -47,6 +48,7 @@ impl KeyView {
             policy: self.policy.as_deref(),
             tags: &self.tags,
             aliases: self.aliases.as_deref(),
+            grants: &self.grants,
         }
     }
 }
@@ -181,6 +183,7 @@ impl Service {
         let arn = record_arn(&record);
         let tags = self.store().tags(&record.region, &record.key_id).await?;
         let aliases = self.key_aliases(&record).await?;
+        let grants = self.key_grants(&record).await?;
         let cached = self
             .inner
             .keys
@@ -195,7 +198,25 @@ impl Service {
             policy,
             tags,
             aliases,
+            grants,
         })
+    }
+
+    /// Every grant on a key, for authorization.
+    async fn key_grants(&self, record: &KeyRecord) -> Result<Vec<GrantRecord>, Error> {
+        let mut grants = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .list_grants(&record.region, &record.key_id, None, after.as_ref(), 1000)
+                .await?;
+            after = page.items.last().map(|g| g.grant_id);
+            grants.extend(page.items);
+            if !page.more {
+                return Ok(grants);
+            }
+        }
     }
 
     /// A key's aliases for `kms:ResourceAliases`; `None` past AWS's quota.
@@ -313,6 +334,7 @@ impl Service {
             policy,
             tags,
             aliases,
+            grants,
         } = view;
         let sealed = self
             .store()
@@ -329,7 +351,7 @@ impl Service {
             materials.push((m.material_id, key));
         }
         let entry = Arc::new(CachedKey::new(
-            record, arn, materials, policy, tags, aliases,
+            record, arn, materials, policy, tags, aliases, grants,
         ));
         keys.fill(cache_key, entry.clone(), ticket);
         Ok((entry, true))

@@ -19,6 +19,7 @@ mod cache;
 mod caller;
 pub mod dispatch;
 mod error;
+pub mod grants;
 mod identity;
 pub mod jobs;
 pub mod keys;

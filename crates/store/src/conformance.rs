@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod aliases;
+mod grants;
 mod keys;
 mod rotation;
 mod usage;
@@ -27,6 +28,7 @@ use trent_types::{
 };
 
 pub use aliases::{aliases, list_aliases};
+pub use grants::{grants, list_grants};
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
@@ -53,6 +55,8 @@ pub async fn run<S: Store>(store: &S) {
     aliases(store).await;
     list_aliases(store).await;
     tags(store).await;
+    grants(store).await;
+    list_grants(store).await;
     settings(store).await;
     audit(store).await;
 }

@@ -1,5 +1,5 @@
 //! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
-//! tags, each key's last use, and the audit trail.
+//! tags, grants, each key's last use, and the audit trail.
 //!
 //! This crate owns the [`Store`] trait — narrow, typed, one method per question or change,
 //! every multi-record change atomic inside one method — the records it speaks in, the
@@ -16,11 +16,11 @@ pub mod sqlite;
 use std::future::Future;
 
 pub use records::{
-    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    Page, StoreError, Tag,
+    AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantRecord, KeyRecord,
+    KeyUseRecord, MaterialRecord, MaterialState, Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
-use trent_types::{AccountId, AliasName, KeyId, Region, Timestamp};
+use trent_types::{AccountId, AliasName, GrantId, KeyId, PrincipalArn, Region, Timestamp};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -175,6 +175,53 @@ pub trait Store: Send + Sync + 'static {
         region: &Region,
         key_id: &KeyId,
         tag_keys: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- grants -----------------------------------------------------------------------
+
+    /// Stores a grant on an existing key, unless (atomically checked) a grant of that key with
+    /// the same name and the same terms exists (see [`GrantRecord::same_terms`]) or the key
+    /// holds `max_per_key` grants already. `NotFound` if the key does not exist, `Conflict`
+    /// if the grant id is taken.
+    fn create_grant(
+        &self,
+        grant: &GrantRecord,
+        max_per_key: usize,
+    ) -> impl Future<Output = Result<GrantCreated>> + Send;
+
+    /// The grant with this id in this region, whichever key it is on.
+    fn grant(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+    ) -> impl Future<Output = Result<Option<GrantRecord>>> + Send;
+
+    /// Grants of one key ordered by grant id, optionally only those for `grantee`, the first
+    /// `limit` after `after`.
+    fn list_grants(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        grantee: Option<&PrincipalArn>,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<GrantRecord>>> + Send;
+
+    /// Grants in one region, on any key, that `retiring` may retire, ordered by grant id,
+    /// the first `limit` after `after`.
+    fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring: &PrincipalArn,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<GrantRecord>>> + Send;
+
+    /// Removes a grant (retired or revoked). `NotFound` if there is no such grant.
+    fn delete_grant(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
     ) -> impl Future<Output = Result<()>> + Send;
 
     // ---- settings -----------------------------------------------------------------------
@@ -354,6 +401,39 @@ impl Store for AnyStore {
         tag_keys: &[String],
     ) -> Result<()> {
         delegate!(self.remove_tags(region, key_id, tag_keys))
+    }
+
+    async fn create_grant(&self, grant: &GrantRecord, max_per_key: usize) -> Result<GrantCreated> {
+        delegate!(self.create_grant(grant, max_per_key))
+    }
+
+    async fn grant(&self, region: &Region, grant_id: &GrantId) -> Result<Option<GrantRecord>> {
+        delegate!(self.grant(region, grant_id))
+    }
+
+    async fn list_grants(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        grantee: Option<&PrincipalArn>,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        delegate!(self.list_grants(region, key_id, grantee, after, limit))
+    }
+
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring: &PrincipalArn,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        delegate!(self.list_retirable_grants(region, retiring, after, limit))
+    }
+
+    async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
+        delegate!(self.delete_grant(region, grant_id))
     }
 
     async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {

@@ -1,8 +1,10 @@
 //! The records the store keeps. Plain values; no plaintext secret is ever one of them.
 
+use std::collections::BTreeMap;
+
 use trent_types::{
-    AccountId, AliasName, KeyId, KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsage,
-    MaterialId, Origin, Region, RotationType, Timestamp,
+    AccountId, AliasName, GrantId, GrantOperation, KeyId, KeyLastUsageTrackingOperation, KeySpec,
+    KeyState, KeyUsage, MaterialId, Origin, PrincipalArn, Region, RotationType, Timestamp,
 };
 
 /// Why a store call failed.
@@ -140,4 +142,60 @@ pub struct AuditRecord {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub more: bool,
+}
+
+/// One grant: permission for `grantee` to use one key for `operations`, within `constraints`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantRecord {
+    pub region: Region,
+    pub key_id: KeyId,
+    /// Unique in the whole store, not only under its key.
+    pub grant_id: GrantId,
+    /// The name given for idempotent retries of CreateGrant; not unique.
+    pub name: Option<String>,
+    pub grantee: PrincipalArn,
+    pub retiring: Option<PrincipalArn>,
+    pub operations: Vec<GrantOperation>,
+    pub constraints: GrantConstraints,
+    /// The account of the principal that created the grant.
+    pub issuing_account: AccountId,
+    pub creation_date: Timestamp,
+    /// SHA-256 of the secret part of the grant's tokens; the token itself is never stored.
+    pub token_hash: [u8; 32],
+}
+
+impl GrantRecord {
+    /// Whether `other` grants the same thing to the same principals (what makes a retry of
+    /// CreateGrant with the same name return this grant).
+    pub fn same_terms(&self, other: &GrantRecord) -> bool {
+        self.region == other.region
+            && self.key_id == other.key_id
+            && self.name == other.name
+            && self.grantee == other.grantee
+            && self.retiring == other.retiring
+            && self.operations == other.operations
+            && self.constraints == other.constraints
+    }
+}
+
+/// A grant's encryption-context constraints; both empty means none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GrantConstraints {
+    /// The request's context must be exactly this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<BTreeMap<String, String>>,
+    /// Every pair here must be in the request's context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<BTreeMap<String, String>>,
+}
+
+/// What [`crate::Store::create_grant`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GrantCreated {
+    /// The grant was stored.
+    New,
+    /// A grant with the same name and terms was there already; nothing was stored.
+    Existing(Box<GrantRecord>),
+    /// The key holds its maximum of grants already; nothing was stored.
+    LimitReached,
 }

@@ -10,6 +10,7 @@
 //! The schema is this module's: `MIGRATIONS` (the SQL files beside it) is applied in order at open, inside one
 //! transaction, and `schema_version` records how far a database has come.
 
+mod grants;
 mod rows;
 
 use std::fmt;
@@ -21,15 +22,17 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
-use trent_types::{AccountId, AliasName, KeyId, KeyState, Region, RotationType, Timestamp};
+use trent_types::{
+    AccountId, AliasName, GrantId, KeyId, KeyState, PrincipalArn, Region, RotationType, Timestamp,
+};
 
 use self::rows::{
     alias_from_row, audit_from_row, column, db_error, key_from_row, key_use_from_row,
     material_from_row,
 };
 use crate::{
-    AliasRecord, AuditRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, Page, Result,
-    Store, StoreError, Tag,
+    AliasRecord, AuditRecord, GrantCreated, GrantRecord, KeyRecord, KeyUseRecord, MaterialRecord,
+    MaterialState, Page, Result, Store, StoreError, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -45,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
     include_str!("sqlite/0002_rotation.sql"),
     include_str!("sqlite/0003_key_usage.sql"),
+    include_str!("sqlite/0004_grants.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -702,6 +706,41 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn create_grant(&self, grant: &GrantRecord, max_per_key: usize) -> Result<GrantCreated> {
+        self.insert_grant(grant, max_per_key).await
+    }
+
+    async fn grant(&self, region: &Region, grant_id: &GrantId) -> Result<Option<GrantRecord>> {
+        self.select_grant(region, grant_id).await
+    }
+
+    async fn list_grants(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+        grantee: Option<&PrincipalArn>,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        self.select_grants(region, key_id, grantee, after, limit)
+            .await
+    }
+
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring: &PrincipalArn,
+        after: Option<&GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        self.select_retirable_grants(region, retiring, after, limit)
+            .await
+    }
+
+    async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
+        self.remove_grant(region, grant_id).await
     }
 
     async fn ping(&self) -> Result<()> {

@@ -316,6 +316,33 @@ impl fmt::Display for MaterialId {
     }
 }
 
+/// The id of one grant: 32 random bytes, written as 64 lowercase hex digits (AWS's grant ids
+/// have the same shape).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GrantId(pub [u8; 32]);
+
+impl GrantId {
+    pub fn to_hex(&self) -> String {
+        MaterialId(self.0).to_hex()
+    }
+
+    pub fn from_hex(s: &str) -> Option<Self> {
+        MaterialId::from_hex(s).map(|m| Self(m.0))
+    }
+}
+
+impl fmt::Debug for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GrantId({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
 /// An IAM principal: `arn:aws:iam::ACCOUNT:root`, `...:user/NAME` or `...:role/NAME`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PrincipalArn {

@@ -15,7 +15,7 @@ mod time;
 pub use context::{EncryptionContext, EncryptionContextError};
 pub use enums::*;
 pub use ids::{
-    AccountId, AliasArn, AliasName, AliasNameError, KeyArn, KeyId, KeyRef, KeyRefError, MaterialId,
-    PrincipalArn, Region,
+    AccountId, AliasArn, AliasName, AliasNameError, GrantId, KeyArn, KeyId, KeyRef, KeyRefError,
+    MaterialId, PrincipalArn, Region,
 };
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

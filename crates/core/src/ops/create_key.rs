@@ -134,6 +134,7 @@ impl Handler for Op {
                 policy: Some(&policy),
                 tags: &tags,
                 aliases: Some(&[]),
+                grants: &[],
             };
             authz::lockout_check(cx.caller, &policy, &key, now)?;
         }

@@ -1,0 +1,256 @@
+//! Whether one grant allows one request: pure, over values, so authorization can ask it of
+//! every grant cached with a key.
+//!
+//! A grant allows a request when the caller is its grantee, the action is one of its
+//! operations, it is on the key the request uses, and the request's encryption context
+//! meets its constraints (for operations that take one: AWS ignores a constraint for an
+//! operation without an encryption context, such as DescribeKey).
+
+use trent_store::{GrantConstraints, GrantRecord};
+use trent_types::{EncryptionContext, GrantOperation, KeyId, PrincipalArn, Region};
+
+/// What a grant is checked against: who asks, for which action, on which key, with which
+/// encryption context (`None` when the request carries none).
+#[derive(Clone, Copy, Debug)]
+pub struct GrantRequest<'a> {
+    pub principal: &'a PrincipalArn,
+    /// The IAM action, `kms:Encrypt`.
+    pub action: &'a str,
+    pub region: &'a Region,
+    pub key_id: &'a KeyId,
+    pub context: Option<&'a EncryptionContext>,
+}
+
+/// Whether `grant` allows `request`.
+pub fn allows(grant: &GrantRecord, request: &GrantRequest<'_>) -> bool {
+    let Some(operation) = operation_of(request.action) else {
+        return false;
+    };
+    grant.grantee == *request.principal
+        && grant.region == *request.region
+        && grant.key_id == *request.key_id
+        && grant.operations.contains(&operation)
+        && (!takes_encryption_context(operation)
+            || constraints_met(&grant.constraints, request.context))
+}
+
+/// The grant operation an IAM action names, if grants can allow it at all.
+pub fn operation_of(action: &str) -> Option<GrantOperation> {
+    GrantOperation::parse(action.strip_prefix("kms:")?)
+}
+
+/// Operations with an encryption context, the only ones a grant constraint applies to (and
+/// the only ones a grant with constraints may name, besides the grant operations
+/// themselves).
+pub fn takes_encryption_context(operation: GrantOperation) -> bool {
+    matches!(
+        operation,
+        GrantOperation::Encrypt
+            | GrantOperation::Decrypt
+            | GrantOperation::GenerateDataKey
+            | GrantOperation::GenerateDataKeyWithoutPlaintext
+            | GrantOperation::GenerateDataKeyPair
+            | GrantOperation::GenerateDataKeyPairWithoutPlaintext
+            | GrantOperation::ReEncryptFrom
+            | GrantOperation::ReEncryptTo
+    )
+}
+
+/// EncryptionContextEquals: the context is exactly the grant's. EncryptionContextSubset:
+/// every pair of the grant's is in the context, which may hold more. No context is an empty
+/// one.
+fn constraints_met(constraints: &GrantConstraints, context: Option<&EncryptionContext>) -> bool {
+    let empty = EncryptionContext::new();
+    let context = context.unwrap_or(&empty).as_map();
+    let equals = constraints
+        .equals
+        .as_ref()
+        .is_none_or(|want| want == context);
+    let subset = constraints
+        .subset
+        .as_ref()
+        .is_none_or(|want| want.iter().all(|(k, v)| context.get(k) == Some(v)));
+    equals && subset
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use trent_types::{AccountId, GrantId, Timestamp};
+
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
+        EncryptionContext::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .unwrap()
+    }
+
+    fn principal(name: &str) -> PrincipalArn {
+        PrincipalArn::parse(&format!("arn:aws:iam::111122223333:{name}")).unwrap()
+    }
+
+    fn grant(constraints: GrantConstraints) -> GrantRecord {
+        GrantRecord {
+            region: Region::parse("us-east-1").unwrap(),
+            key_id: KeyId::parse("1234abcd-12ab-34cd-56ef-1234567890ab").unwrap(),
+            grant_id: GrantId([1; 32]),
+            name: None,
+            grantee: principal("role/Batch"),
+            retiring: None,
+            operations: vec![
+                GrantOperation::Encrypt,
+                GrantOperation::Decrypt,
+                GrantOperation::DescribeKey,
+            ],
+            constraints,
+            issuing_account: AccountId::parse("111122223333").unwrap(),
+            creation_date: Timestamp::from_millis(0),
+            token_hash: [0; 32],
+        }
+    }
+
+    fn check(
+        g: &GrantRecord,
+        who: &str,
+        action: &str,
+        context: Option<&EncryptionContext>,
+    ) -> bool {
+        allows(
+            g,
+            &GrantRequest {
+                principal: &principal(who),
+                action,
+                region: &g.region,
+                key_id: &g.key_id,
+                context,
+            },
+        )
+    }
+
+    #[test]
+    fn only_the_grantee_and_only_the_operations() {
+        let g = grant(GrantConstraints::default());
+        assert!(check(&g, "role/Batch", "kms:Encrypt", None));
+        assert!(check(
+            &g,
+            "role/Batch",
+            "kms:Decrypt",
+            Some(&ctx(&[("a", "b")]))
+        ));
+        assert!(!check(&g, "role/Other", "kms:Encrypt", None));
+        assert!(!check(&g, "role/Batch", "kms:GenerateDataKey", None));
+        assert!(!check(&g, "role/Batch", "kms:ScheduleKeyDeletion", None));
+        assert!(!check(&g, "role/Batch", "Encrypt", None));
+    }
+
+    #[test]
+    fn another_key_is_not_covered() {
+        let g = grant(GrantConstraints::default());
+        let other = KeyId::parse("0987dcba-09fe-87dc-65ba-ab0987654321").unwrap();
+        assert!(!allows(
+            &g,
+            &GrantRequest {
+                principal: &principal("role/Batch"),
+                action: "kms:Encrypt",
+                region: &g.region,
+                key_id: &other,
+                context: None,
+            }
+        ));
+    }
+
+    #[test]
+    fn encryption_context_equals_is_exact() {
+        let g = grant(GrantConstraints {
+            equals: Some(map(&[("Department", "IT")])),
+            subset: None,
+        });
+        assert!(check(
+            &g,
+            "role/Batch",
+            "kms:Encrypt",
+            Some(&ctx(&[("Department", "IT")]))
+        ));
+        assert!(!check(
+            &g,
+            "role/Batch",
+            "kms:Encrypt",
+            Some(&ctx(&[("Department", "IT"), ("Project", "x")]))
+        ));
+        assert!(!check(
+            &g,
+            "role/Batch",
+            "kms:Encrypt",
+            Some(&ctx(&[("Department", "it")]))
+        ));
+        assert!(!check(
+            &g,
+            "role/Batch",
+            "kms:Encrypt",
+            Some(&ctx(&[("department", "IT")]))
+        ));
+        assert!(!check(&g, "role/Batch", "kms:Decrypt", None));
+        // DescribeKey has no encryption context: the constraint does not apply.
+        assert!(check(&g, "role/Batch", "kms:DescribeKey", None));
+    }
+
+    #[test]
+    fn encryption_context_subset_allows_more_pairs() {
+        let g = grant(GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("Department", "IT")])),
+        });
+        assert!(check(
+            &g,
+            "role/Batch",
+            "kms:Decrypt",
+            Some(&ctx(&[("Department", "IT")]))
+        ));
+        assert!(check(
+            &g,
+            "role/Batch",
+            "kms:Decrypt",
+            Some(&ctx(&[("Department", "IT"), ("Project", "x")]))
+        ));
+        assert!(!check(
+            &g,
+            "role/Batch",
+            "kms:Decrypt",
+            Some(&ctx(&[("Project", "x")]))
+        ));
+        assert!(!check(&g, "role/Batch", "kms:Decrypt", None));
+    }
+
+    #[test]
+    fn an_empty_subset_is_met_by_any_context() {
+        let g = grant(GrantConstraints {
+            equals: None,
+            subset: Some(BTreeMap::new()),
+        });
+        assert!(check(&g, "role/Batch", "kms:Encrypt", None));
+        assert!(check(
+            &g,
+            "role/Batch",
+            "kms:Encrypt",
+            Some(&ctx(&[("a", "b")]))
+        ));
+    }
+
+    #[test]
+    fn actions_map_to_grant_operations() {
+        assert_eq!(
+            operation_of("kms:ReEncryptFrom"),
+            Some(GrantOperation::ReEncryptFrom)
+        );
+        assert_eq!(operation_of("kms:ReEncrypt*"), None);
+        assert_eq!(operation_of("kms:PutKeyPolicy"), None);
+    }
+}
