@@ -18,6 +18,7 @@
 
 mod aliases;
 mod grants;
+mod identities;
 mod keys;
 mod rotation;
 mod usage;
@@ -29,6 +30,7 @@ use trent_types::{
 
 pub use aliases::{aliases, list_aliases};
 pub use grants::{grants, list_grants};
+pub use identities::{access_keys, identity_policies, identity_snapshot, principals};
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
@@ -57,6 +59,10 @@ pub async fn run<S: Store>(store: &S) {
     tags(store).await;
     grants(store).await;
     list_grants(store).await;
+    principals(store).await;
+    access_keys(store).await;
+    identity_policies(store).await;
+    identity_snapshot(store).await;
     settings(store).await;
     audit(store).await;
 }

@@ -1,5 +1,6 @@
 //! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
-//! tags, grants, each key's last use, and the audit trail.
+//! tags, grants, each key's last use, identities (principals, their sealed access keys and
+//! identity policies), and the audit trail.
 //!
 //! This crate owns the [`Store`] trait — narrow, typed, one method per question or change,
 //! every multi-record change atomic inside one method — the records it speaks in, the
@@ -10,11 +11,16 @@
 //! policy or key-state rules (that is `trent-core`), and never log a record's contents.
 
 pub mod conformance;
+mod identity_records;
 mod records;
 pub mod sqlite;
 
 use std::future::Future;
 
+pub use identity_records::{
+    AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, IdentityPolicyRecord, PrincipalKind,
+    PrincipalRecord, StoredIdentities,
+};
 pub use records::{
     AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantRecord, KeyRecord,
     KeyUseRecord, MaterialRecord, MaterialState, Page, StoreError, Tag,
@@ -223,6 +229,92 @@ pub trait Store: Send + Sync + 'static {
         region: &Region,
         grant_id: &GrantId,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- identities ---------------------------------------------------------------------
+    //
+    // Every change below also bumps the identity generation, in the same transaction, so a
+    // server learns with one cheap read whether its in-memory table is stale.
+
+    /// Stores a new principal. `Conflict` if its ARN exists, or if its account has a
+    /// principal of the same kind whose name equals this one ignoring ASCII case.
+    fn create_principal(
+        &self,
+        principal: &PrincipalRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn principal(
+        &self,
+        arn: &PrincipalArn,
+    ) -> impl Future<Output = Result<Option<PrincipalRecord>>> + Send;
+
+    /// Principals ordered by ARN: all, or one account's.
+    fn list_principals(
+        &self,
+        account: Option<&AccountId>,
+    ) -> impl Future<Output = Result<Vec<PrincipalRecord>>> + Send;
+
+    /// Removes a principal. `NotFound` if there is none; `Conflict` (and nothing changes) if
+    /// it still has access keys or identity policies.
+    fn delete_principal(&self, arn: &PrincipalArn) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stores an access key of an existing principal unless (atomically checked) the
+    /// principal holds `max_per_principal` keys already. `NotFound` if the principal does not
+    /// exist, `Conflict` if the access key id is taken.
+    fn create_access_key(
+        &self,
+        key: &AccessKeyRecord,
+        max_per_principal: usize,
+    ) -> impl Future<Output = Result<AccessKeyCreated>> + Send;
+
+    fn access_key(
+        &self,
+        access_key_id: &str,
+    ) -> impl Future<Output = Result<Option<AccessKeyRecord>>> + Send;
+
+    /// Access keys ordered by access key id: all, or one principal's.
+    fn list_access_keys(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> impl Future<Output = Result<Vec<AccessKeyRecord>>> + Send;
+
+    /// `NotFound` if there is no such access key.
+    fn set_access_key_status(
+        &self,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// `NotFound` if there is no such access key.
+    fn delete_access_key(&self, access_key_id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Attaches a policy to an existing principal, replacing the principal's policy of the
+    /// same name if there is one (as IAM's PutUserPolicy does); returns whether it replaced
+    /// one. `NotFound` if the principal does not exist.
+    fn put_identity_policy(
+        &self,
+        policy: &IdentityPolicyRecord,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// `NotFound` if the principal has no policy of that name.
+    fn delete_identity_policy(
+        &self,
+        principal: &PrincipalArn,
+        name: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Identity policies ordered by principal and name: all, or one principal's.
+    fn identity_policies(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> impl Future<Output = Result<Vec<IdentityPolicyRecord>>> + Send;
+
+    /// A counter that every change to identities increases. Equal values mean nothing
+    /// changed in between.
+    fn identity_generation(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Every principal, access key and identity policy with the generation, read as one
+    /// consistent snapshot.
+    fn identities(&self) -> impl Future<Output = Result<StoredIdentities>> + Send;
 
     // ---- settings -----------------------------------------------------------------------
 
@@ -434,6 +526,76 @@ impl Store for AnyStore {
 
     async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
         delegate!(self.delete_grant(region, grant_id))
+    }
+
+    async fn create_principal(&self, principal: &PrincipalRecord) -> Result<()> {
+        delegate!(self.create_principal(principal))
+    }
+
+    async fn principal(&self, arn: &PrincipalArn) -> Result<Option<PrincipalRecord>> {
+        delegate!(self.principal(arn))
+    }
+
+    async fn list_principals(&self, account: Option<&AccountId>) -> Result<Vec<PrincipalRecord>> {
+        delegate!(self.list_principals(account))
+    }
+
+    async fn delete_principal(&self, arn: &PrincipalArn) -> Result<()> {
+        delegate!(self.delete_principal(arn))
+    }
+
+    async fn create_access_key(
+        &self,
+        key: &AccessKeyRecord,
+        max_per_principal: usize,
+    ) -> Result<AccessKeyCreated> {
+        delegate!(self.create_access_key(key, max_per_principal))
+    }
+
+    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>> {
+        delegate!(self.access_key(access_key_id))
+    }
+
+    async fn list_access_keys(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> Result<Vec<AccessKeyRecord>> {
+        delegate!(self.list_access_keys(principal))
+    }
+
+    async fn set_access_key_status(
+        &self,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<()> {
+        delegate!(self.set_access_key_status(access_key_id, status))
+    }
+
+    async fn delete_access_key(&self, access_key_id: &str) -> Result<()> {
+        delegate!(self.delete_access_key(access_key_id))
+    }
+
+    async fn put_identity_policy(&self, policy: &IdentityPolicyRecord) -> Result<bool> {
+        delegate!(self.put_identity_policy(policy))
+    }
+
+    async fn delete_identity_policy(&self, principal: &PrincipalArn, name: &str) -> Result<()> {
+        delegate!(self.delete_identity_policy(principal, name))
+    }
+
+    async fn identity_policies(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> Result<Vec<IdentityPolicyRecord>> {
+        delegate!(self.identity_policies(principal))
+    }
+
+    async fn identity_generation(&self) -> Result<i64> {
+        delegate!(self.identity_generation())
+    }
+
+    async fn identities(&self) -> Result<StoredIdentities> {
+        delegate!(self.identities())
     }
 
     async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {

@@ -11,6 +11,7 @@
 //! transaction, and `schema_version` records how far a database has come.
 
 mod grants;
+mod identities;
 mod rows;
 
 use std::fmt;
@@ -31,8 +32,9 @@ use self::rows::{
     material_from_row,
 };
 use crate::{
-    AliasRecord, AuditRecord, GrantCreated, GrantRecord, KeyRecord, KeyUseRecord, MaterialRecord,
-    MaterialState, Page, Result, Store, StoreError, Tag,
+    AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
+    GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    Page, PrincipalRecord, Result, Store, StoreError, StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -49,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0002_rotation.sql"),
     include_str!("sqlite/0003_key_usage.sql"),
     include_str!("sqlite/0004_grants.sql"),
+    include_str!("sqlite/0005_identities.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -741,6 +744,76 @@ impl Store for SqliteStore {
 
     async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
         self.remove_grant(region, grant_id).await
+    }
+
+    async fn create_principal(&self, principal: &PrincipalRecord) -> Result<()> {
+        self.insert_principal(principal).await
+    }
+
+    async fn principal(&self, arn: &PrincipalArn) -> Result<Option<PrincipalRecord>> {
+        self.select_principal(arn).await
+    }
+
+    async fn list_principals(&self, account: Option<&AccountId>) -> Result<Vec<PrincipalRecord>> {
+        self.select_principals(account).await
+    }
+
+    async fn delete_principal(&self, arn: &PrincipalArn) -> Result<()> {
+        self.remove_principal(arn).await
+    }
+
+    async fn create_access_key(
+        &self,
+        key: &AccessKeyRecord,
+        max_per_principal: usize,
+    ) -> Result<AccessKeyCreated> {
+        self.insert_access_key(key, max_per_principal).await
+    }
+
+    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>> {
+        self.select_access_key(access_key_id).await
+    }
+
+    async fn list_access_keys(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> Result<Vec<AccessKeyRecord>> {
+        self.select_access_keys(principal).await
+    }
+
+    async fn set_access_key_status(
+        &self,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<()> {
+        self.update_access_key_status(access_key_id, status).await
+    }
+
+    async fn delete_access_key(&self, access_key_id: &str) -> Result<()> {
+        self.remove_access_key(access_key_id).await
+    }
+
+    async fn put_identity_policy(&self, policy: &IdentityPolicyRecord) -> Result<bool> {
+        self.upsert_identity_policy(policy).await
+    }
+
+    async fn delete_identity_policy(&self, principal: &PrincipalArn, name: &str) -> Result<()> {
+        self.remove_identity_policy(principal, name).await
+    }
+
+    async fn identity_policies(
+        &self,
+        principal: Option<&PrincipalArn>,
+    ) -> Result<Vec<IdentityPolicyRecord>> {
+        self.select_identity_policies(principal).await
+    }
+
+    async fn identity_generation(&self) -> Result<i64> {
+        self.select_identity_generation().await
+    }
+
+    async fn identities(&self) -> Result<StoredIdentities> {
+        self.select_identities().await
     }
 
     async fn ping(&self) -> Result<()> {
