@@ -4,7 +4,9 @@
 //! 0600; later a passphrase, Shamir shares or an HSM) wraps one data-encryption key, the DEK,
 //! which the store keeps only wrapped. The [`Sealer`] holds the unwrapped DEK and seals each key
 //! material with AES-256-GCM, binding the key ARN and material id into the AAD so a sealed blob
-//! moved to another key or material fails to open. Changing the root of trust re-wraps one DEK,
+//! moved to another key or material fails to open. Secret access keys are sealed the same way,
+//! bound to their access key id (and, by a distinct AAD prefix, never confusable with
+//! material). Changing the root of trust re-wraps one DEK,
 //! not every key.
 //!
 //! This crate must never write plaintext material anywhere, log it, or let it into an error.
@@ -180,6 +182,26 @@ impl Sealer {
     }
 }
 
+impl Sealer {
+    /// Seals the secret access key of `access_key_id`.
+    pub fn seal_secret(&self, access_key_id: &str, secret: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.dek
+            .seal(&secret_aad(access_key_id), secret)
+            .map_err(|_| SealError::Seal)
+    }
+
+    /// Opens what [`Self::seal_secret`] produced for the same access key id.
+    pub fn unseal_secret(
+        &self,
+        access_key_id: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        self.dek
+            .open(&secret_aad(access_key_id), sealed)
+            .map_err(|_| SealError::Unseal)
+    }
+}
+
 impl fmt::Debug for Sealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Sealer(..)")
@@ -192,6 +214,13 @@ fn material_aad(key_arn: &str, material_id: &MaterialId) -> Vec<u8> {
     aad.extend_from_slice(key_arn.as_bytes());
     aad.push(0);
     aad.extend_from_slice(&material_id.0);
+    aad
+}
+
+fn secret_aad(access_key_id: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(32 + access_key_id.len());
+    aad.extend_from_slice(b"trent secret access key v1\0");
+    aad.extend_from_slice(access_key_id.as_bytes());
     aad
 }
 
@@ -265,5 +294,35 @@ mod tests {
         let other_arn = "arn:aws:kms:us-east-1:111122223333:key/k2";
         assert!(sealer.unseal(other_arn, &id, &sealed).is_err());
         assert!(sealer.unseal(arn, &MaterialId([2; 32]), &sealed).is_err());
+    }
+
+    #[test]
+    fn sealed_secrets_are_bound_to_their_access_key_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = FileRoot::open_or_create(&dir.path().join("root.key")).unwrap();
+        let sealer = Sealer::new(&root, &root.wrap(&generate_dek().unwrap()).unwrap()).unwrap();
+        let secret = b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let sealed = sealer.seal_secret("AKIAIOSFODNN7EXAMPLE", secret).unwrap();
+        assert!(!sealed.windows(secret.len()).any(|w| w == secret));
+        assert_eq!(
+            &*sealer
+                .unseal_secret("AKIAIOSFODNN7EXAMPLE", &sealed)
+                .unwrap(),
+            secret
+        );
+        assert!(matches!(
+            sealer.unseal_secret("AKIAIOSFODNN7EXAMPLF", &sealed),
+            Err(SealError::Unseal)
+        ));
+        let mut tampered = sealed.clone();
+        tampered[sealed.len() / 2] ^= 1;
+        assert!(
+            sealer
+                .unseal_secret("AKIAIOSFODNN7EXAMPLE", &tampered)
+                .is_err()
+        );
+        // A sealed secret is not key material, even where the associated strings agree.
+        let id = MaterialId([3; 32]);
+        assert!(sealer.unseal("AKIAIOSFODNN7EXAMPLE", &id, &sealed).is_err());
     }
 }
