@@ -1,7 +1,8 @@
 //! Principals, their identity policies and tags, and their access keys.
 //!
 //! The server looks a request's access key up here on every call, so the table lives in
-//! memory; it is built from configuration at startup. A [`Principal`] is what authorization
+//! memory; it is built from configuration and from the store ([`crate::directory`] keeps it
+//! current). A [`Principal`] is what authorization
 //! knows of the caller besides its ARN: the IAM identity policies attached to it (parsed once,
 //! here) and its principal tags (`aws:PrincipalTag/*`). Several access keys may belong to one
 //! principal; they share one `Arc<Principal>`.
@@ -100,10 +101,18 @@ pub struct Credential {
 
 impl Credential {
     pub fn new(access_key_id: String, principal: Arc<Principal>, secret: String) -> Self {
+        Self::from_secret(access_key_id, principal, Zeroizing::new(secret))
+    }
+
+    pub fn from_secret(
+        access_key_id: String,
+        principal: Arc<Principal>,
+        secret: Zeroizing<String>,
+    ) -> Self {
         Self {
             access_key_id,
             principal,
-            secret: Zeroizing::new(secret),
+            secret,
         }
     }
 
@@ -167,6 +176,14 @@ impl Identities {
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Credential>> {
         self.by_access_key.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_access_key.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_access_key.is_empty()
     }
 }
 

@@ -1,6 +1,7 @@
-//! Background jobs: deleting keys whose waiting period has passed, rotating keys whose next
-//! automatic rotation date has (the rotation itself is [`crate::rotation`]'s), and writing
-//! down the key uses noted since the last run.
+//! Background jobs: reloading identities when the stored ones changed
+//! ([`crate::directory`]), deleting keys whose waiting period has passed, rotating keys whose
+//! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), and
+//! writing down the key uses noted since the last run.
 //!
 //! Time comes from the service's clock, so a test advances a manual clock and the job acts
 //! on its next tick without anyone waiting days.
@@ -23,6 +24,9 @@ pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<(
         tokio::select! {
             _ = tick.tick() => {}
             _ = &mut stop => break,
+        }
+        if let Err(e) = svc.refresh_identities().await {
+            tracing::warn!(error = %e, "reloading identities failed; will retry");
         }
         if let Err(e) = svc.delete_due_keys().await {
             tracing::warn!(error = %e, "key deletion job failed; will retry");

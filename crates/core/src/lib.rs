@@ -7,16 +7,20 @@
 //! [`authz`] — before any key material is unsealed. [`dispatch`] wraps every call to parse
 //! and validate the request, run it, and record its audit event. Background jobs ([`jobs`])
 //! delete keys whose waiting period has passed, rotate keys whose rotation is due
-//! ([`rotation`]) and write down each key's last use (noted in memory by `usage`). Key state
-//! rules live in [`state`].
+//! ([`rotation`]), write down each key's last use (noted in memory by `usage`) and reload the
+//! identities when the stored ones change ([`directory`], which the server asks for each
+//! request's access key). Key state rules live in [`state`]. [`admin`] is what `trent admin`
+//! does to the stored identities.
 //!
 //! It must never know about HTTP (the server hands it a [`Caller`] and a body), never hold a
 //! global, and never let plaintext, key material or a secret into a log line, an error or an
 //! audit event. Time comes from the injected clock.
 
+pub mod admin;
 pub mod authz;
 mod cache;
 mod caller;
+pub mod directory;
 pub mod dispatch;
 mod error;
 pub mod grants;
@@ -48,9 +52,11 @@ pub use identity::{ADMINISTRATOR_ACCESS, Credential, DEFAULT_PRINCIPAL, Identiti
 pub struct ServiceOptions {
     /// Holds the database and the root key file.
     pub data_dir: PathBuf,
+    /// The configured identities, served beside the stored ones (and winning a clash).
     pub identities: Identities,
     pub clock: Arc<dyn Clock>,
-    /// How often the background jobs look for keys to delete or rotate.
+    /// How often the background jobs look for keys to delete or rotate, and for changed
+    /// stored identities.
     pub job_interval: Duration,
     /// How many keys the key cache holds.
     pub key_cache_capacity: usize,
@@ -96,7 +102,7 @@ struct Inner {
     aliases: cache::AliasCache,
     audit: AuditLog,
     clock: Arc<dyn Clock>,
-    identities: Identities,
+    directory: directory::Directory,
     usage: usage::UsageTracker,
 }
 
@@ -127,12 +133,8 @@ impl Service {
     /// Opens (or creates) the data directory, the root of trust and the store, and starts the
     /// audit writer and the background jobs.
     pub async fn start(opts: ServiceOptions) -> Result<(Self, Background), StartError> {
-        create_private_dir(&opts.data_dir)?;
-        let root = FileRoot::open_or_create(&opts.data_dir.join("root.key"))?;
-        let store = Arc::new(AnyStore::Sqlite(
-            SqliteStore::open(&opts.data_dir.join("trent.db")).await?,
-        ));
-        let sealer = open_sealer(&root, store.as_ref()).await?;
+        let (store, sealer) = open_data_dir(&opts.data_dir).await?;
+        let store = Arc::new(store);
         let (audit, audit_writer) = trent_audit::spawn_writer(store.clone()).await?;
         let tracking_start = usage_tracking_start(store.as_ref(), opts.clock.now()).await?;
         let service = Self {
@@ -143,10 +145,11 @@ impl Service {
                 aliases: cache::AliasCache::new(opts.key_cache_capacity),
                 audit,
                 clock: opts.clock,
-                identities: opts.identities,
+                directory: directory::Directory::new(opts.identities),
                 usage: usage::UsageTracker::new(tracking_start),
             }),
         };
+        service.refresh_identities().await?;
         let (stop_jobs, stopped) = tokio::sync::oneshot::channel();
         let jobs = tokio::spawn(jobs::run(service.clone(), opts.job_interval, stopped));
         Ok((
@@ -159,8 +162,8 @@ impl Service {
         ))
     }
 
-    pub fn identities(&self) -> &Identities {
-        &self.inner.identities
+    pub(crate) fn directory(&self) -> &directory::Directory {
+        &self.inner.directory
     }
 
     pub fn clock(&self) -> &dyn Clock {
@@ -201,6 +204,16 @@ impl Background {
         let _ = self.jobs.await;
         let _ = self.audit_writer.await;
     }
+}
+
+/// The data directory's store and the sealer for its secrets, creating the directory (mode
+/// 0700), the root key file and the database if they do not exist.
+async fn open_data_dir(data_dir: &Path) -> Result<(AnyStore, Sealer), StartError> {
+    create_private_dir(data_dir)?;
+    let root = FileRoot::open_or_create(&data_dir.join("root.key"))?;
+    let store = AnyStore::Sqlite(SqliteStore::open(&data_dir.join("trent.db")).await?);
+    let sealer = open_sealer(&root, &store).await?;
+    Ok((store, sealer))
 }
 
 fn create_private_dir(path: &Path) -> Result<(), StartError> {

@@ -227,7 +227,9 @@ async fn kms(
         &user_agent,
         &request_id,
         &mut claimed,
-    ) {
+    )
+    .await
+    {
         Ok(c) => c,
         Err(err) => return finish_rejected(&state, reject(err, claimed), &request_id).await,
     };

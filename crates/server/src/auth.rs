@@ -58,9 +58,11 @@ pub struct Claimed {
     pub region: Option<String>,
 }
 
-/// Verifies the request's signature against the deployment's credentials.
+/// Verifies the request's signature against the deployment's credentials. An access key the
+/// server does not hold in memory costs at most one bounded store lookup
+/// ([`Service::credential`]).
 #[allow(clippy::too_many_arguments)]
-pub fn authenticate(
+pub async fn authenticate(
     svc: &Service,
     signing_keys: &SigningKeys,
     req: &RequestParts<'_>,
@@ -78,8 +80,8 @@ pub fn authenticate(
         return Err(to_api(AuthError::UnrecognizedClient));
     }
     let credential = svc
-        .identities()
         .credential(parsed.access_key_id())
+        .await
         .ok_or_else(|| to_api(AuthError::UnrecognizedClient))?;
     parsed.check_time(now_ms).map_err(to_api)?;
     let region = Region::parse(parsed.region()).ok_or_else(|| {
@@ -87,7 +89,7 @@ pub fn authenticate(
             "Credential should be scoped to a valid region.".to_owned(),
         ))
     })?;
-    let key = signing_keys.key(credential, &parsed);
+    let key = signing_keys.key(&credential, &parsed);
     sigv4::verify(&parsed, req, &key, now_ms).map_err(to_api)?;
     Ok(Caller {
         principal: credential.principal.arn.clone(),
