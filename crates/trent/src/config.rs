@@ -83,6 +83,8 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings from defaults, the file, the environment and the flags. Whether the
+    /// default identity stays depends on the store too: see [`Self::settle_default_identity`].
     pub fn load(args: &ServeArgs) -> Result<Self, String> {
         let file = match &args.config {
             Some(path) => read_file(path)?,
@@ -105,12 +107,6 @@ impl Settings {
         } else {
             identities(file.identities)?
         };
-        if default_identity && !listen.ip().is_loopback() {
-            return Err(format!(
-                "refusing to listen on {listen} with the default test credentials; \
-                 configure identities or listen on a loopback address"
-            ));
-        }
         Ok(Self {
             data_dir,
             listen,
@@ -119,6 +115,25 @@ impl Settings {
             identities,
             default_identity,
         })
+    }
+
+    /// The out-of-the-box `test` identity serves only while no identity is configured or
+    /// stored (`stored_principals`: the store holds a principal); with it, Trent listens on
+    /// loopback addresses only.
+    pub fn settle_default_identity(&mut self, stored_principals: bool) -> Result<(), String> {
+        if self.default_identity && stored_principals {
+            self.default_identity = false;
+            self.identities = Identities::default();
+        }
+        if self.default_identity && !self.listen.ip().is_loopback() {
+            return Err(format!(
+                "refusing to listen on {} with the default test credentials; \
+                 configure identities (or create some with `trent admin`) or listen on a \
+                 loopback address",
+                self.listen
+            ));
+        }
+        Ok(())
     }
 
     pub fn serve_options(&self) -> trent_server::ServeOptions {
@@ -135,6 +150,23 @@ impl Settings {
         opts.clock = Arc::new(trent_types::SystemClock);
         opts
     }
+}
+
+/// Where `trent admin` works: `--data-dir`, `TRENT_DATA_DIR`, the file's `data_dir` or the
+/// default, as for `trent serve`; and the configured identities (none if the file has none),
+/// whose principals `trent admin` leaves to the file.
+pub fn admin_location(
+    config: Option<&Path>,
+    data_dir: Option<PathBuf>,
+) -> Result<(PathBuf, Identities), String> {
+    let file = match config {
+        Some(path) => read_file(path)?,
+        None => FileConfig::default(),
+    };
+    let data_dir = data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    Ok((data_dir, identities(file.identities)?))
 }
 
 /// The configured access keys, grouped by principal: each principal is built once, with the
@@ -268,7 +300,69 @@ secret_access_key = "alice-secret"
     fn default_credentials_stay_on_loopback() {
         let mut a = args();
         a.listen = Some("0.0.0.0:4599".parse().unwrap());
-        assert!(Settings::load(&a).unwrap_err().contains("refusing"));
+        let mut s = Settings::load(&a).unwrap();
+        assert!(
+            s.settle_default_identity(false)
+                .unwrap_err()
+                .contains("refusing")
+        );
+        // Loopback: fine.
+        let mut s = Settings::load(&args()).unwrap();
+        s.settle_default_identity(false).unwrap();
+        assert!(s.default_identity);
+        assert!(s.identities.credential("test").is_some());
+    }
+
+    #[test]
+    fn stored_identities_retire_the_default_one() {
+        let mut a = args();
+        a.listen = Some("0.0.0.0:4599".parse().unwrap());
+        let mut s = Settings::load(&a).unwrap();
+        s.settle_default_identity(true).unwrap();
+        assert!(!s.default_identity);
+        assert!(s.identities.is_empty());
+        // Configured identities are kept whatever the store holds.
+        let mut s = load_config(
+            r#"
+listen = "0.0.0.0:4599"
+[[identities]]
+principal = "arn:aws:iam::444455556666:user/alice"
+access_key_id = "AKIAALICE"
+secret_access_key = "alice-secret"
+"#,
+        )
+        .unwrap();
+        s.settle_default_identity(false).unwrap();
+        s.settle_default_identity(true).unwrap();
+        assert!(s.identities.credential("AKIAALICE").is_some());
+    }
+
+    #[test]
+    fn admin_finds_the_data_dir_as_serve_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.toml");
+        std::fs::write(
+            &path,
+            r#"
+data_dir = "/tmp/from-file"
+[[identities]]
+principal = "arn:aws:iam::444455556666:user/alice"
+access_key_id = "AKIAALICE"
+secret_access_key = "alice-secret"
+"#,
+        )
+        .unwrap();
+        let (data_dir, ids) = admin_location(Some(&path), None).unwrap();
+        assert_eq!(data_dir, PathBuf::from("/tmp/from-file"));
+        assert!(ids.credential("AKIAALICE").is_some());
+        let (data_dir, _) = admin_location(Some(&path), Some("/tmp/flag".into())).unwrap();
+        assert_eq!(data_dir, PathBuf::from("/tmp/flag"));
+        let (data_dir, ids) = admin_location(None, None).unwrap();
+        assert_eq!(data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(
+            ids.is_empty(),
+            "the default identity is not a configured one"
+        );
     }
 
     fn load_config(text: &str) -> Result<Settings, String> {

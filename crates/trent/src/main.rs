@@ -1,8 +1,10 @@
 //! `trent`: the Trent key management service and its tools.
 //!
-//! `trent serve` runs the service; `trent audit list|verify` reads the audit trail of a data
-//! directory; `trent bench` drives load at any KMS endpoint.
+//! `trent serve` runs the service; `trent admin ...` manages the identities stored in a data
+//! directory; `trent audit list|verify` reads the audit trail of a data directory;
+//! `trent bench` drives load at any KMS endpoint.
 
+mod admin;
 mod bench;
 mod config;
 
@@ -35,6 +37,9 @@ struct Cli {
 enum Command {
     /// Runs the KMS service.
     Serve(config::ServeArgs),
+    /// Manages the identities stored in the data directory: users, roles, access keys and
+    /// identity policies.
+    Admin(admin::AdminArgs),
     /// Reads the audit trail.
     Audit {
         #[command(subcommand)]
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Admin(args) => admin::run(args).await,
             Command::Audit { command } => audit(command).await,
             Command::Bench(args) => bench::run(args).await,
         }
@@ -101,7 +107,9 @@ fn main() -> ExitCode {
 type Result<T = (), E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;
 
 async fn serve(args: config::ServeArgs) -> Result {
-    let settings = Settings::load(&args)?;
+    let mut settings = Settings::load(&args)?;
+    let stored = stored_principals(&settings.data_dir).await?;
+    settings.settle_default_identity(stored)?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let local: SocketAddr = listener.local_addr()?;
     let (svc, background) = trent_core::Service::start(settings.service_options()).await?;
@@ -117,17 +125,45 @@ async fn serve(args: config::ServeArgs) -> Result {
         );
         println!("        aws --endpoint-url http://{local} kms create-key");
     } else {
-        for c in svc.identities().iter() {
-            println!(
-                "  access key id:  {} ({})",
-                c.access_key_id, c.principal.arn
-            );
-        }
+        print_access_keys(&svc.identities());
     }
     trent_server::serve_with(listener, svc, shutdown_signal(), settings.serve_options()).await?;
     tracing::info!("stopped taking requests; flushing the audit trail");
     background.shutdown().await;
     Ok(())
+}
+
+/// Whether the data directory's store holds any principal (without creating anything).
+async fn stored_principals(data_dir: &std::path::Path) -> Result<bool> {
+    if !data_dir.join("trent.db").exists() {
+        return Ok(false);
+    }
+    let store = trent_store::sqlite::SqliteStore::open(&data_dir.join("trent.db")).await?;
+    let any = !store.list_principals(None).await?.is_empty();
+    store.close().await;
+    Ok(any)
+}
+
+/// The access keys served at startup (ids and principals, never secrets), the first few.
+fn print_access_keys(identities: &trent_core::Identities) {
+    const SHOWN: usize = 20;
+    let mut keys: Vec<_> = identities
+        .iter()
+        .map(|c| (c.access_key_id.as_str(), c.principal.arn.as_str()))
+        .collect();
+    keys.sort_unstable();
+    for (id, arn) in keys.iter().take(SHOWN) {
+        println!("  access key id:  {id} ({arn})");
+    }
+    if keys.len() > SHOWN {
+        println!("  ... and {} more access keys", keys.len() - SHOWN);
+    }
+    if keys.is_empty() {
+        println!(
+            "  no access key is active: create one with `trent admin create-access-key`, \
+             or configure identities"
+        );
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.
