@@ -182,8 +182,10 @@ async fn unknown_access_keys_cost_few_store_reads() {
                 .is_none()
         );
     }
+    // (A burst of ten, plus what the budget refills while the loop runs, which is a few
+    // milliseconds unless the machine stalls.)
     let reads = svc.store_counts().reads - before.reads;
-    assert!(reads <= 13, "{reads} store reads");
+    assert!(reads <= 30, "{reads} store reads for 201 unknown ids");
     assert_eq!(svc.store_counts().writes, before.writes);
 
     // A key created meanwhile is there after the next refresh at the latest.
