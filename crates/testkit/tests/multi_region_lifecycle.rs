@@ -330,4 +330,36 @@ async fn a_primary_waits_for_its_replicas_to_be_deleted() {
         .clock
         .set(trent_types::Timestamp::from_millis(days(8)));
     wait_until_deleted(&east, &id).await;
+
+    // The audit trail tells the story: the replica deleted, the primary's waiting period
+    // started by the service, then the primary deleted.
+    let data_dir = server.data_dir().to_owned();
+    let temp = server.stop().await;
+    let store = trent_store::sqlite::SqliteStore::open(&data_dir.join("trent.db"))
+        .await
+        .unwrap();
+    let records = trent_store::Store::list_audit(&store, 0, 10_000)
+        .await
+        .unwrap();
+    trent_audit::verify_chain([0; 32], 1, &records).unwrap();
+    let service: Vec<(String, String)> = records
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.event_json).unwrap())
+        .filter(|e| e["eventType"] == "AwsServiceEvent")
+        .map(|e| {
+            (
+                e["eventName"].as_str().unwrap().to_owned(),
+                e["resources"][0]["ARN"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        service,
+        vec![
+            ("DeleteKey".to_owned(), arn_in(WEST, &id)),
+            ("ScheduleKeyDeletion".to_owned(), key_arn(&id)),
+            ("DeleteKey".to_owned(), key_arn(&id)),
+        ]
+    );
+    drop(temp);
 }

@@ -1,5 +1,8 @@
 //! ScheduleKeyDeletion: the key is disabled at once and deleted when its waiting period
 //! (7 to 30 days, 30 by default) has passed, unless CancelKeyDeletion comes first.
+//!
+//! A multi-Region primary key that still has replicas waits in PendingReplicaDeletion instead:
+//! its waiting period begins when its last replica is deleted ([`crate::multi_region`]).
 
 use serde_json::{Value, json};
 use trent_api::Operation;
