@@ -133,6 +133,8 @@ impl Service {
         match stored {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Ok(None),
+            // A replica deleted meanwhile: the caller reads the key and its set again.
+            Err(StoreError::NotFound) if !replicas.is_empty() => return Ok(None),
             Err(StoreError::NotFound) => return Err(keys::key_not_found(&arn)),
             Err(e) => return Err(e.into()),
         }

@@ -122,8 +122,11 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a replica of a multi-Region key with its materials (every material of the
     /// primary, sealed for the replica) and its tags, atomically, provided `primary` is still
     /// the stored primary of that key id, at the version the caller read (so no rotation
-    /// slipped in between). `NotFound` if the primary is gone; `Conflict` if a key with that
-    /// id exists in the replica's region, if the primary changed or is no longer the primary.
+    /// slipped in between). The primary's version moves on as by [`Store::update_key`] (its
+    /// other fields are written as given), so a change of the primary that read it before —
+    /// a rotation, which must reach the new replica — is refused. `NotFound` if the primary
+    /// is gone; `Conflict` if a key with that id exists in the replica's region, if the
+    /// primary changed or is no longer the primary; nothing changes then.
     fn create_replica_key(
         &self,
         primary: &KeyRecord,

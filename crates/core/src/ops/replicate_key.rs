@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 use trent_api::ops::replicate_key::{Request, Response};
 use trent_api::{ErrorKind, Operation};
-use trent_store::{KeyRecord, MaterialRecord, Store, StoreError};
+use trent_store::{KeyRecord, MaterialRecord, Store, StoreError, Tag};
 use trent_types::{KeyState, Region};
 
 use super::create_key::{new_key_lockout_check, policy_or_default};
@@ -49,118 +49,167 @@ impl Handler for Op {
         let region_name = need(req.replica_region.as_deref(), "ReplicaRegion")?;
         let replica_region = Region::parse(region_name)
             .ok_or_else(|| Error::validation(format!("{region_name} is not a valid Region.")))?;
-        let tags = tags(req.tags.unwrap_or_default())?;
-        let bypass = req.bypass_policy_lockout_safety_check.unwrap_or(false);
-        let conditions = Conditions::NONE.replica_region(replica_region.as_str());
-        let target = cx.svc.resolve(cx.caller, key_ref).await?;
-        let view = cx
-            .svc
-            .preflight_view(cx, &Self::SPEC, &target, &conditions)
-            .await?;
-        let primary = &view.record;
-        let set = match cx.svc.related_keys(primary).await? {
-            Some(set) => set,
-            None => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedOperation,
-                    format!("{} is not a multi-Region key.", view.arn),
-                ));
-            }
+        let ask = Ask {
+            key_ref,
+            region_name,
+            replica_region,
+            tags: tags(req.tags.unwrap_or_default())?,
+            bypass: req.bypass_policy_lockout_safety_check.unwrap_or(false),
+            policy: req.policy,
+            description: req.description,
         };
-        if set.primary_region != primary.region {
+        // A primary changed while its material was being copied (rotated, say) refuses the
+        // replica; the copy is made again.
+        const ATTEMPTS: usize = 8;
+        for _ in 0..ATTEMPTS {
+            if let Some(response) = attempt(cx, &ask).await? {
+                return Ok(response);
+            }
+        }
+        // KMSInternalException is the one ReplicateKey error that says "retry".
+        Err(Error::new(
+            ErrorKind::KmsInternal,
+            "The primary key was changed by other requests at the same time. Retry the request.",
+        ))
+    }
+}
+
+/// What a ReplicateKey request asks for, checked.
+struct Ask<'r> {
+    key_ref: &'r str,
+    region_name: &'r str,
+    replica_region: Region,
+    tags: Vec<Tag>,
+    bypass: bool,
+    policy: Option<String>,
+    description: Option<String>,
+}
+
+/// One try at replicating: `None` if the primary changed before the replica was stored.
+async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
+    let Ask {
+        key_ref,
+        region_name,
+        tags,
+        bypass,
+        ..
+    } = ask;
+    let (bypass, replica_region) = (*bypass, ask.replica_region.clone());
+    let conditions = Conditions::NONE.replica_region(replica_region.as_str());
+    let target = cx.svc.resolve(cx.caller, key_ref).await?;
+    let view = cx
+        .svc
+        .preflight_view(cx, &Op::SPEC, &target, &conditions)
+        .await?;
+    let primary = &view.record;
+    let set = match cx.svc.related_keys(primary).await? {
+        Some(set) => set,
+        None => {
             return Err(Error::new(
                 ErrorKind::UnsupportedOperation,
-                format!(
-                    "{} is a multi-Region replica key. Only a primary key can be replicated.",
-                    view.arn
-                ),
+                format!("{} is not a multi-Region key.", view.arn),
             ));
         }
-        if replica_region == primary.region {
-            return Err(Error::validation(format!(
-                "The replica Region {region_name} must differ from the primary key's Region."
-            )));
-        }
-        let replica_arn = keys::key_arn(&replica_region, &primary.account, &primary.key_id);
-        if set.in_region(&replica_region).is_some() {
-            return Err(already_exists(&replica_arn));
-        }
-        cx.touched(&replica_arn);
-
-        // Creating the replica is a CreateKey in its region, as far as IAM is concerned.
-        let new_key = NewKey {
-            key_spec: primary.key_spec,
-            key_usage: primary.key_usage,
-            origin: primary.origin,
-            multi_region: true,
-        };
-        let create = Conditions::NONE
-            .new_key(new_key)
-            .bypass_policy_lockout_safety_check(bypass)
-            .request_tags(&tags);
-        let now = cx.svc.clock().now();
-        authz::authorize_identity(cx.caller, "kms:CreateKey", "*", true, &create, now)?;
-        if !tags.is_empty() {
-            authz::authorize_identity(cx.caller, "kms:TagResource", "*", false, &create, now)?;
-        }
-        if tags.len() > MAX_TAGS {
-            return Err(Error::new(
-                ErrorKind::Tag,
-                format!("A KMS key can have at most {MAX_TAGS} tags."),
-            ));
-        }
-        let check_lockout = req.policy.is_some() && !bypass;
-        let (policy_text, policy) = policy_or_default(req.policy, &primary.account)?;
-        let replica = KeyRecord {
-            region: replica_region,
-            account: primary.account.clone(),
-            key_id: primary.key_id.clone(),
-            description: req.description.unwrap_or_default(),
-            key_spec: primary.key_spec,
-            key_usage: primary.key_usage,
-            origin: primary.origin,
-            state: KeyState::Enabled,
-            creation_date: now,
-            deletion_date: None,
-            pending_window_days: None,
-            policy: policy_text,
-            multi_region: true,
-            current_material: primary.current_material,
-            // The shared rotation schedule stays with the primary.
-            rotation: None,
-            version: 1,
-        };
-        if check_lockout {
-            new_key_lockout_check(cx, &policy, &replica, &replica_arn, &tags, now)?;
-        }
-
-        let materials = copy_materials(cx, primary, &view.arn, &replica, &replica_arn).await?;
-        match cx
-            .svc
-            .store()
-            .create_replica_key(primary, &replica, &materials, &tags)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(lost_race(cx, &replica, &replica_arn).await),
-            Err(StoreError::NotFound) => return Err(keys::key_not_found(&view.arn)),
-            Err(e) => return Err(e.into()),
-        }
-        cx.svc.invalidate_key(&replica.region, &replica.key_id);
-
-        let mut metadata = key_metadata(&replica);
-        let mut set = set;
-        set.keys.push(replica.clone());
-        set.keys
-            .sort_by(|a, b| a.region.as_str().cmp(b.region.as_str()));
-        metadata.multi_region_configuration =
-            Some(multi_region::configuration(&set, &replica.region));
-        Ok(Response {
-            replica_key_metadata: Some(metadata),
-            replica_policy: Some(replica.policy),
-            replica_tags: Some(wire_tags(tags)),
-        })
+    };
+    if set.primary_region != primary.region {
+        return Err(Error::new(
+            ErrorKind::UnsupportedOperation,
+            format!(
+                "{} is a multi-Region replica key. Only a primary key can be replicated.",
+                view.arn
+            ),
+        ));
     }
+    if replica_region == primary.region {
+        return Err(Error::validation(format!(
+            "The replica Region {region_name} must differ from the primary key's Region."
+        )));
+    }
+    let replica_arn = keys::key_arn(&replica_region, &primary.account, &primary.key_id);
+    if set.in_region(&replica_region).is_some() {
+        return Err(already_exists(&replica_arn));
+    }
+    cx.touched(&replica_arn);
+
+    // Creating the replica is a CreateKey in its region, as far as IAM is concerned.
+    let new_key = NewKey {
+        key_spec: primary.key_spec,
+        key_usage: primary.key_usage,
+        origin: primary.origin,
+        multi_region: true,
+    };
+    let create = Conditions::NONE
+        .new_key(new_key)
+        .bypass_policy_lockout_safety_check(bypass)
+        .request_tags(tags);
+    let now = cx.svc.clock().now();
+    authz::authorize_identity(cx.caller, "kms:CreateKey", "*", true, &create, now)?;
+    if !tags.is_empty() {
+        authz::authorize_identity(cx.caller, "kms:TagResource", "*", false, &create, now)?;
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(Error::new(
+            ErrorKind::Tag,
+            format!("A KMS key can have at most {MAX_TAGS} tags."),
+        ));
+    }
+    let check_lockout = ask.policy.is_some() && !bypass;
+    let (policy_text, policy) = policy_or_default(ask.policy.clone(), &primary.account)?;
+    let replica = KeyRecord {
+        region: replica_region,
+        account: primary.account.clone(),
+        key_id: primary.key_id.clone(),
+        description: ask.description.clone().unwrap_or_default(),
+        key_spec: primary.key_spec,
+        key_usage: primary.key_usage,
+        origin: primary.origin,
+        state: KeyState::Enabled,
+        creation_date: now,
+        deletion_date: None,
+        pending_window_days: None,
+        policy: policy_text,
+        multi_region: true,
+        current_material: primary.current_material,
+        // The shared rotation schedule stays with the primary.
+        rotation: None,
+        version: 1,
+    };
+    if check_lockout {
+        new_key_lockout_check(cx, &policy, &replica, &replica_arn, tags, now)?;
+    }
+
+    let materials = copy_materials(cx, primary, &view.arn, &replica, &replica_arn).await?;
+    match cx
+        .svc
+        .store()
+        .create_replica_key(primary, &replica, &materials, tags)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            // The replica exists by now, or the primary changed: try again.
+            return match cx.svc.store().key(&replica.region, &replica.key_id).await? {
+                Some(_) => Err(already_exists(&replica_arn)),
+                None => Ok(None),
+            };
+        }
+        Err(StoreError::NotFound) => return Err(keys::key_not_found(&view.arn)),
+        Err(e) => return Err(e.into()),
+    }
+    cx.svc.invalidate_key(&primary.region, &primary.key_id);
+    cx.svc.invalidate_key(&replica.region, &replica.key_id);
+
+    let mut metadata = key_metadata(&replica);
+    let mut set = set;
+    set.keys.push(replica.clone());
+    set.keys
+        .sort_by(|a, b| a.region.as_str().cmp(b.region.as_str()));
+    metadata.multi_region_configuration = Some(multi_region::configuration(&set, &replica.region));
+    Ok(Some(Response {
+        replica_key_metadata: Some(metadata),
+        replica_policy: Some(replica.policy),
+        replica_tags: Some(wire_tags(tags.clone())),
+    }))
 }
 
 /// Every material of the primary, opened and sealed again under the replica's ARN (the seal
@@ -196,20 +245,6 @@ async fn copy_materials(
             })
         })
         .collect()
-}
-
-/// The answer when the store refused the replica: it exists by now, or the primary changed
-/// (rotated, say) while its material was being copied.
-async fn lost_race(cx: &Ctx<'_>, replica: &KeyRecord, replica_arn: &str) -> Error {
-    match cx.svc.store().key(&replica.region, &replica.key_id).await {
-        Ok(Some(_)) => already_exists(replica_arn),
-        // KMSInternalException is the one ReplicateKey error that says "retry".
-        Ok(None) => Error::new(
-            ErrorKind::KmsInternal,
-            "The primary key was changed by another request at the same time. Retry the request.",
-        ),
-        Err(e) => e.into(),
-    }
 }
 
 fn already_exists(replica_arn: &str) -> Error {

@@ -60,6 +60,7 @@ async fn primary_and_replica<S: Store>(store: &S) -> Pair {
         .await
         .unwrap();
     let replica = stored(store, &replica).await.unwrap();
+    let key = stored(store, &key).await.unwrap();
     Pair {
         s,
         west,
@@ -131,6 +132,13 @@ pub async fn create_replica_key<S: Store>(store: &S) {
         .unwrap();
     let replica = stored(store, &replica).await.unwrap();
     assert!(replica.multi_region);
+    // The primary's version moved on, so a rotation that read it before is refused.
+    let read_before = key;
+    let key = KeyRecord {
+        version: read_before.version + 1,
+        ..read_before.clone()
+    };
+    assert_eq!(stored(store, &key).await, Some(key.clone()));
     assert_eq!(
         store.materials(&west.region, &key.key_id).await.unwrap(),
         copies
@@ -147,6 +155,12 @@ pub async fn create_replica_key<S: Store>(store: &S) {
     // A second replica in the same region.
     let again = store.create_replica_key(&key, &replica, &copies, &[]).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    assert_eq!(stored(store, &key).await, Some(key.clone()));
+    let stale_rotation = s.rotated_material(&read_before, RotationType::OnDemand, T0 + DAY);
+    let mut rotated = read_before.clone();
+    rotated.current_material = Some(stale_rotation.material_id);
+    let result = store.rotate_key(&rotated, &stale_rotation).await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
 
     // A primary read before it changed: nothing is stored.
     let north = Scope::fresh_region_of(&s.account);
@@ -172,6 +186,7 @@ pub async fn create_replica_key<S: Store>(store: &S) {
         .await;
     assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
     assert_eq!(stored(store, &late).await, None);
+    assert_eq!(stored(store, &replica).await, Some(replica.clone()));
 
     // A primary that is gone.
     let ghost = Scope::fresh_region_of(&s.account);

@@ -52,20 +52,6 @@ async fn primary_region(
         .map_err(db_error)
 }
 
-/// The stored version of a key, read inside a transaction.
-async fn version(
-    tx: &mut Transaction<'static, Sqlite>,
-    region: &Region,
-    key_id: &KeyId,
-) -> Result<Option<i64>> {
-    sqlx::query_scalar("SELECT version FROM keys WHERE region = ? AND key_id = ?")
-        .bind(region.as_str())
-        .bind(key_id.as_str())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)
-}
-
 impl SqliteStore {
     pub(super) async fn select_multi_region_keys(
         &self,
@@ -122,11 +108,9 @@ impl SqliteStore {
             ));
         }
         let mut tx = self.write().await?;
-        match version(&mut tx, &primary.region, &primary.key_id).await? {
-            None => return Err(StoreError::NotFound),
-            Some(v) if v != primary.version => return Err(StoreError::Conflict),
-            Some(_) => {}
-        }
+        // Version-checked, and moved on: a change of the primary that read it before (a
+        // rotation, which must reach this replica too) is refused and retried.
+        update_key_fields(&mut tx, primary).await?;
         if primary_region(&mut tx, &primary.key_id).await?.as_deref()
             != Some(primary.region.as_str())
         {
