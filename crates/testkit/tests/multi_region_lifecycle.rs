@@ -363,3 +363,30 @@ async fn a_primary_waits_for_its_replicas_to_be_deleted() {
     );
     drop(temp);
 }
+
+#[tokio::test]
+async fn a_rotation_racing_a_replication_still_reaches_the_replica() {
+    let (server, east, _west, id) = replicated().await;
+    for region in ["ap-south-1", "ap-northeast-1", "ca-central-1", "sa-east-1"] {
+        let rotate = {
+            let (east, id) = (east.clone(), id.clone());
+            tokio::spawn(async move { east.rotate_key_on_demand().key_id(id).send().await })
+        };
+        let replicate = east
+            .replicate_key()
+            .key_id(&id)
+            .replica_region(region)
+            .send()
+            .await;
+        replicate.unwrap();
+        // A rotation that lost its race to another change of the key is refused or retried,
+        // never half-applied.
+        if let Err(e) = rotate.await.unwrap() {
+            let e = e.into_service_error();
+            assert!(e.is_conflict_exception(), "{e:?}");
+        }
+        let primary = current_material(&east, &id).await;
+        let there = clock_client(&server, region);
+        assert_eq!(current_material(&there, &id).await, primary, "{region}");
+    }
+}
