@@ -378,13 +378,24 @@ async fn replicate_key_refuses_what_aws_refuses_and_changes_nothing() {
     let e = fail(south.describe_key().key_id(&id).send().await);
     assert!(e.is_not_found_exception(), "{e:?}");
     assert!(all_keys(&south, 100).await.is_empty());
-    // The lockout check can be bypassed, as in CreateKey.
-    try_replicate(&east, &id, SOUTH)
+    let too_many: Vec<_> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
+    let e = fail(
+        try_replicate(&east, &id, SOUTH)
+            .set_tags(Some(too_many))
+            .send()
+            .await,
+    );
+    assert!(e.is_tag_exception(), "{e:?}");
+    assert!(all_keys(&south, 100).await.is_empty());
+    // The lockout check can be bypassed, as in CreateKey; the replica keeps the policy given.
+    let out = try_replicate(&east, &id, SOUTH)
         .policy(lockout)
         .bypass_policy_lockout_safety_check(true)
         .send()
         .await
         .unwrap();
+    assert_eq!(out.replica_policy(), Some(lockout));
+    assert!(out.replica_tags().is_empty());
 
     // A primary pending deletion cannot be replicated.
     let other = symmetric_primary(&east).await;
