@@ -54,6 +54,8 @@ pub struct Conditions<'a> {
     request_tags: Option<&'a [Tag]>,
     tag_keys: Option<&'a [String]>,
     new_key: Option<NewKey>,
+    replica_region: Option<&'a str>,
+    primary_region: Option<&'a str>,
 }
 
 /// What a CreateKey request asks for, for its `kms:KeySpec`, `kms:KeyUsage`,
@@ -82,6 +84,8 @@ impl<'a> Conditions<'a> {
         request_tags: None,
         tag_keys: None,
         new_key: None,
+        replica_region: None,
+        primary_region: None,
     };
 
     /// `kms:EncryptionContext:KEY` for each pair and `kms:EncryptionContextKeys`.
@@ -154,6 +158,18 @@ impl<'a> Conditions<'a> {
     /// `aws:TagKeys` (UntagResource).
     pub fn tag_keys(mut self, keys: &'a [String]) -> Self {
         self.tag_keys = Some(keys);
+        self
+    }
+
+    /// `kms:ReplicaRegion` (ReplicateKey).
+    pub fn replica_region(mut self, region: &'a str) -> Self {
+        self.replica_region = Some(region);
+        self
+    }
+
+    /// `kms:PrimaryRegion` (UpdatePrimaryRegion).
+    pub fn primary_region(mut self, region: &'a str) -> Self {
+        self.primary_region = Some(region);
         self
     }
 
@@ -409,6 +425,8 @@ impl Sources<'_> {
             "kms:macalgorithm" => maybe(b, key, cond.mac_algorithm),
             "kms:keyagreementalgorithm" => maybe(b, key, cond.key_agreement_algorithm),
             "kms:datakeypairspec" => maybe(b, key, cond.data_key_pair_spec),
+            "kms:replicaregion" => maybe(b, key, cond.replica_region),
+            "kms:primaryregion" => maybe(b, key, cond.primary_region),
             "kms:reencryptonsamekey" => match (cond.re_encrypt_other_key, self.key) {
                 (Some(other), Some(this)) => b.value(key, other == this.arn),
                 _ => b,

@@ -27,6 +27,7 @@ pub mod grants;
 mod identity;
 pub mod jobs;
 pub mod keys;
+pub mod multi_region;
 pub mod ops;
 pub mod rotation;
 pub mod state;

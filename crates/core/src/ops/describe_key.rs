@@ -6,7 +6,7 @@ use trent_api::ops::describe_key::{Request, Response};
 
 use super::{Ctx, Handler, OpSpec, key_metadata, need};
 use crate::authz::Conditions;
-use crate::{Result, state};
+use crate::{Result, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -32,8 +32,13 @@ impl Handler for Op {
             .svc
             .preflight_record(cx, &Self::SPEC, key_ref, &Conditions::NONE)
             .await?;
+        let mut metadata = key_metadata(&record);
+        if let Some(set) = cx.svc.related_keys(&record).await? {
+            metadata.multi_region_configuration =
+                Some(multi_region::configuration(&set, &record.region));
+        }
         Ok(Response {
-            key_metadata: Some(key_metadata(&record)),
+            key_metadata: Some(metadata),
         })
     }
 }

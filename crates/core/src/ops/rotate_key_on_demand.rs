@@ -10,7 +10,7 @@ use trent_types::RotationType;
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
 use crate::rotation::{ON_DEMAND_LIMIT, check_rotatable};
-use crate::{Error, Result, state};
+use crate::{Error, Result, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -49,6 +49,7 @@ impl Handler for Op {
                     format!("{arn} is being rotated by another request. Retry later."),
                 ));
             }
+            multi_region::refuse_replica(cx.svc.related_keys(&record).await?.as_ref(), &record)?;
             check_rotatable(&record)?;
             // Read after the record: a rotation committed in between moves the key's
             // version, so the count below can only be stale if the rotation is refused.
