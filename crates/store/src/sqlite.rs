@@ -52,7 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0003_key_usage.sql"),
     include_str!("sqlite/0004_grants.sql"),
     include_str!("sqlite/0005_identities.sql"),
-    include_str!("sqlite/0007_multi_region.sql"),
+    include_str!("sqlite/0006_multi_region.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.

@@ -1,4 +1,4 @@
--- Trent store schema, version 7: multi-Region keys. Shipped: never edit, add the next file
+-- Trent store schema, version 6: multi-Region keys. Shipped: never edit, add the next file
 -- instead.
 
 -- One row per set of related multi-Region keys. The keys themselves are rows of `keys` that

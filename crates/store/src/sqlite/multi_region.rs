@@ -1,4 +1,4 @@
-//! Multi-Region keys in SQLite: the `multi_region_keys` table of migration 0007, beside the
+//! Multi-Region keys in SQLite: the `multi_region_keys` table of migration 0006, beside the
 //! `keys` rows that share a key id.
 
 use sqlx::{Sqlite, Transaction};
