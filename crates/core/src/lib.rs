@@ -23,6 +23,7 @@ mod caller;
 pub mod directory;
 pub mod dispatch;
 mod error;
+pub mod grant_tokens;
 pub mod grants;
 mod identity;
 pub mod jobs;
