@@ -93,6 +93,43 @@ pub fn constrainable(operation: GrantOperation) -> bool {
         )
 }
 
+/// Whether a grantee whose permission to create grants comes from `parent` may create a grant
+/// of `operations` with `constraints`: AWS lets it grant the same operations or fewer, with
+/// an equally strict or stricter encryption-context constraint.
+pub fn may_delegate(
+    parent: &GrantRecord,
+    operations: &[GrantOperation],
+    constraints: &GrantConstraints,
+) -> bool {
+    let fewer = operations.iter().all(|op| parent.operations.contains(op));
+    let within = |want: &BTreeMap<String, String>, have: &BTreeMap<String, String>| {
+        want.iter()
+            .all(|(k, v)| value_of(have, k).is_some_and(|found| found == v))
+    };
+    let same = |a: &BTreeMap<String, String>, b: &BTreeMap<String, String>| {
+        a.len() == b.len() && within(a, b)
+    };
+    // EncryptionContextEquals: only the very same context.
+    let equals_kept = parent.constraints.equals.as_ref().is_none_or(|parent_eq| {
+        constraints
+            .equals
+            .as_ref()
+            .is_some_and(|eq| same(parent_eq, eq))
+    });
+    // EncryptionContextSubset: the new grant requires at least those pairs, by either kind.
+    let subset_kept = parent.constraints.subset.as_ref().is_none_or(|parent_sub| {
+        constraints
+            .subset
+            .as_ref()
+            .is_some_and(|sub| within(parent_sub, sub))
+            || constraints
+                .equals
+                .as_ref()
+                .is_some_and(|eq| within(parent_sub, eq))
+    });
+    fewer && equals_kept && subset_kept
+}
+
 /// EncryptionContextEquals: the context is exactly the grant's. EncryptionContextSubset:
 /// every pair of the grant's is in the context, which may hold more. No context is an empty
 /// one. As in AWS, a constraint's keys match case-insensitively and its values exactly
@@ -314,6 +351,49 @@ mod tests {
         assert!(ok(G::DescribeKey, hmac) && ok(G::RetireGrant, hmac) && ok(G::CreateGrant, sym));
         assert!(constrainable(G::Decrypt) && constrainable(G::DescribeKey));
         assert!(!constrainable(G::Sign) && !constrainable(G::GenerateMac));
+    }
+
+    #[test]
+    fn a_grantee_delegates_no_more_than_its_grant() {
+        use GrantOperation as G;
+        let open = grant(GrantConstraints::default());
+        assert!(may_delegate(
+            &open,
+            &[G::Encrypt],
+            &GrantConstraints::default()
+        ));
+        assert!(!may_delegate(
+            &open,
+            &[G::GenerateDataKey],
+            &GrantConstraints::default()
+        ));
+        let subset = grant(GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("Dept", "IT")])),
+        });
+        let stricter = GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("dept", "IT"), ("Project", "x")])),
+        };
+        assert!(may_delegate(&subset, &[G::Decrypt], &stricter));
+        let exact = GrantConstraints {
+            equals: Some(map(&[("Dept", "IT")])),
+            subset: None,
+        };
+        assert!(may_delegate(&subset, &[G::Decrypt], &exact));
+        assert!(!may_delegate(
+            &subset,
+            &[G::Decrypt],
+            &GrantConstraints::default()
+        ));
+        let looser = GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("Project", "x")])),
+        };
+        assert!(!may_delegate(&subset, &[G::Decrypt], &looser));
+        let equals = grant(exact.clone());
+        assert!(may_delegate(&equals, &[G::Decrypt], &exact));
+        assert!(!may_delegate(&equals, &[G::Decrypt], &stricter));
     }
 
     #[test]

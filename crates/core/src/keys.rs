@@ -294,7 +294,10 @@ impl Service {
     }
 
     /// The grants of the request's grant tokens (none without tokens: no store read).
-    async fn request_token_grants(&self, cx: &Ctx<'_>) -> Result<Vec<GrantRecord>, Error> {
+    pub(crate) async fn request_token_grants(
+        &self,
+        cx: &Ctx<'_>,
+    ) -> Result<Vec<GrantRecord>, Error> {
         if cx.grant_tokens.is_empty() {
             return Ok(Vec::new());
         }

@@ -497,3 +497,65 @@ async fn key_policy_conditions_decide_who_may_create_which_grants() {
     );
     assert_eq!(code(&e), DENIED);
 }
+
+#[tokio::test]
+async fn a_grantee_may_create_grants_of_no_more_than_its_own() {
+    let world = World::start().await;
+    let admin = world.as_("admin");
+    let batch = world.as_("batch");
+    let key = new_key(&admin, None).await;
+    admin
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(role(A, "Batch"))
+        .set_operations(Some(ops(&["Encrypt", "Decrypt", "CreateGrant"])))
+        .constraints(constraint(false, &[("Department", "IT")]))
+        .send()
+        .await
+        .unwrap();
+    let delegate = |operations: &[&str], c: Option<aws_sdk_kms::types::GrantConstraints>| {
+        batch
+            .create_grant()
+            .key_id(&key)
+            .grantee_principal(user(A, "Ops"))
+            .set_operations(Some(ops(operations)))
+            .set_constraints(c)
+            .send()
+    };
+    // Fewer operations, the same or a stricter constraint.
+    delegate(
+        &["Decrypt"],
+        Some(constraint(false, &[("Department", "IT")])),
+    )
+    .await
+    .unwrap();
+    delegate(
+        &["Encrypt"],
+        Some(constraint(
+            true,
+            &[("Department", "IT"), ("Project", "Atlas")],
+        )),
+    )
+    .await
+    .unwrap();
+    // More operations, a looser constraint, or none at all: refused.
+    let e = fail(
+        delegate(
+            &["GenerateDataKey"],
+            Some(constraint(false, &[("Department", "IT")])),
+        )
+        .await,
+    );
+    assert_eq!(code(&e), DENIED);
+    let e = fail(
+        delegate(
+            &["Decrypt"],
+            Some(constraint(false, &[("Project", "Atlas")])),
+        )
+        .await,
+    );
+    assert_eq!(code(&e), DENIED);
+    let e = fail(delegate(&["Decrypt"], None).await);
+    assert_eq!(code(&e), DENIED);
+    assert_eq!(grant_ids(&admin, &key).await.len(), 3);
+}

@@ -12,7 +12,8 @@ use trent_store::{GrantConstraints, GrantCreated, GrantLimits, GrantRecord, Stor
 use trent_types::{EncryptionContext, GrantId, GrantOperation, KeySpec, PrincipalArn};
 
 use super::{Ctx, Handler, OpSpec, dry_run, need};
-use crate::authz::{Conditions, NewGrant};
+use crate::authz::{self, Conditions, KeyFacts, NewGrant};
+use crate::keys::KeyView;
 use crate::{Error, Result, grant_tokens, grants, state};
 
 #[derive(Debug)]
@@ -107,6 +108,7 @@ impl Handler for Op {
                 )));
             }
         }
+        delegation_check(cx, &view, &conditions, &operations, &constraints).await?;
         dry_run(req.dry_run)?;
 
         let mut grant = GrantRecord {
@@ -153,6 +155,54 @@ impl Handler for Op {
             grant_token: Some(token),
         })
     }
+}
+
+/// When only a grant lets the caller create grants (policies alone would not), the new grant
+/// may hold no more than that grant: its operations or fewer, its constraint or a stricter
+/// one ("Grants in AWS KMS": the CreateGrant grant operation).
+async fn delegation_check(
+    cx: &Ctx<'_>,
+    view: &KeyView,
+    conditions: &Conditions<'_>,
+    operations: &[GrantOperation],
+    constraints: &GrantConstraints,
+) -> Result<()> {
+    let spec = &<Op as Handler>::SPEC;
+    let without_grants = KeyFacts {
+        grants: &[],
+        ..view.facts()
+    };
+    let now = cx.svc.clock().now();
+    let policies_allow =
+        authz::authorize_key(cx.caller, spec, &without_grants, None, conditions, now).is_ok();
+    if policies_allow {
+        return Ok(());
+    }
+    let tokens = cx.svc.request_token_grants(cx).await?;
+    let request = grants::GrantRequest {
+        principal: &cx.caller.principal,
+        action: spec.action,
+        region: &view.record.region,
+        key_id: &view.record.key_id,
+        context: None,
+    };
+    let delegable = view
+        .grants
+        .iter()
+        .chain(&tokens)
+        .filter(|g| grants::allows(g, &request))
+        .any(|g| grants::may_delegate(g, operations, constraints));
+    if delegable {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::AccessDenied,
+        format!(
+            "User: {} is not authorized to perform: kms:CreateGrant on resource: {} because \
+             the grant that allows it does not allow these operations or a looser constraint",
+            cx.caller.principal, view.arn
+        ),
+    ))
 }
 
 /// A grantee or retiring principal: the ARN of an account root, an IAM user or an IAM role.
