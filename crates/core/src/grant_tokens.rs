@@ -247,4 +247,33 @@ mod tests {
             ErrorKind::InvalidGrantToken
         );
     }
+
+    async fn service(dir: &std::path::Path) -> (Service, crate::Background) {
+        let mut opts = crate::ServiceOptions::new(dir);
+        opts.job_interval = std::time::Duration::from_secs(3600);
+        Service::start(opts).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_store_decides_a_token_and_only_its_own_tokens_count() {
+        let temp = tempfile::tempdir().unwrap();
+        let (svc, _jobs) = service(&temp.path().join("one")).await;
+        let (other, _other_jobs) = service(&temp.path().join("two")).await;
+        let g = grant();
+        // A grant the store has not seen (a store behind the one it was created in): the
+        // token's authenticated facts stand.
+        let token = issue(svc.sealer().grant_token_key(), &g).unwrap();
+        match svc.token_grant(&token).await.unwrap() {
+            TokenGrant::Unseen(carried) => assert_eq!(carried, g),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(svc.token_grants(&[token.clone()]).await.unwrap(), [g]);
+        // Another store's data-encryption key made it: not a token here.
+        let foreign = issue(other.sealer().grant_token_key(), &grant()).unwrap();
+        let e = svc.token_grant(&foreign).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidGrantToken);
+        // One bad token spoils the request.
+        let e = svc.token_grants(&[token, foreign]).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidGrantToken);
+    }
 }
