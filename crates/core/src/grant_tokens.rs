@@ -267,7 +267,12 @@ mod tests {
             TokenGrant::Unseen(carried) => assert_eq!(carried, g),
             other => panic!("{other:?}"),
         }
-        assert_eq!(svc.token_grants(&[token.clone()]).await.unwrap(), [g]);
+        assert_eq!(
+            svc.token_grants(std::slice::from_ref(&token))
+                .await
+                .unwrap(),
+            [g]
+        );
         // Another store's data-encryption key made it: not a token here.
         let foreign = issue(other.sealer().grant_token_key(), &grant()).unwrap();
         let e = svc.token_grant(&foreign).await.unwrap_err();
