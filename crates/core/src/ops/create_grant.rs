@@ -55,7 +55,7 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         if req.grantee_service_principal.is_some() || req.retiring_service_principal.is_some() {
-            return Err(super::create_grant::no_service_principals());
+            return Err(no_service_principals());
         }
         let grantee = principal(req.grantee_principal.as_deref().ok_or_else(|| {
             Error::validation("GranteePrincipal or GranteeServicePrincipal is required.")
@@ -84,30 +84,7 @@ impl Handler for Op {
             .preflight_key(cx, &Self::SPEC, key_ref, &conditions)
             .await?;
         let record = &view.record;
-        if let Some(op) = operations
-            .iter()
-            .find(|op| !grants::valid_for_key(**op, record.key_spec, record.key_usage))
-        {
-            return Err(Error::validation(format!(
-                "Grant operation {op} is not valid for KMS key {} (key spec {}, key usage {}).",
-                view.arn, record.key_spec, record.key_usage
-            )));
-        }
-        if constraints != GrantConstraints::default() {
-            if record.key_spec != KeySpec::SymmetricDefault {
-                return Err(Error::validation(format!(
-                    "Encryption context grant constraints are supported only on symmetric \
-                     encryption KMS keys; {} is not one.",
-                    view.arn
-                )));
-            }
-            if let Some(op) = operations.iter().find(|op| !grants::constrainable(**op)) {
-                return Err(Error::validation(format!(
-                    "Grant operation {op} does not take an encryption context and cannot be \
-                     used with an encryption context grant constraint."
-                )));
-            }
-        }
+        check_for_key(&view, &operations, &constraints)?;
         delegation_check(cx, &view, &conditions, &operations, &constraints).await?;
         dry_run(req.dry_run)?;
 
@@ -155,6 +132,43 @@ impl Handler for Op {
             grant_token: Some(token),
         })
     }
+}
+
+/// What the key's type allows a grant: operations the key can perform; encryption-context
+/// constraints only on a symmetric encryption key, and only with operations they can apply
+/// to (or that they leave alone: DescribeKey and the grant operations).
+fn check_for_key(
+    view: &KeyView,
+    operations: &[GrantOperation],
+    constraints: &GrantConstraints,
+) -> Result<()> {
+    let record = &view.record;
+    if let Some(op) = operations
+        .iter()
+        .find(|op| !grants::valid_for_key(**op, record.key_spec, record.key_usage))
+    {
+        return Err(Error::validation(format!(
+            "Grant operation {op} is not valid for KMS key {} (key spec {}, key usage {}).",
+            view.arn, record.key_spec, record.key_usage
+        )));
+    }
+    if *constraints == GrantConstraints::default() {
+        return Ok(());
+    }
+    if record.key_spec != KeySpec::SymmetricDefault {
+        return Err(Error::validation(format!(
+            "Encryption context grant constraints are supported only on symmetric encryption \
+             KMS keys; {} is not one.",
+            view.arn
+        )));
+    }
+    if let Some(op) = operations.iter().find(|op| !grants::constrainable(**op)) {
+        return Err(Error::validation(format!(
+            "Grant operation {op} does not take an encryption context and cannot be used with \
+             an encryption context grant constraint."
+        )));
+    }
+    Ok(())
 }
 
 /// When only a grant lets the caller create grants (policies alone would not), the new grant
