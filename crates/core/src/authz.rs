@@ -3,7 +3,8 @@
 //!
 //! Three kinds of decision:
 //! - [`authorize_key`]: an action on a key. The key's policy (parsed once, cached with the
-//!   key), the caller's identity policies and — later — the key's grants, combined by
+//!   key), the caller's identity policies and the key's grants (with those of the request's
+//!   grant tokens), combined by
 //!   `trent_policy::authorize_explained`: explicit deny wins; the key policy alone can allow;
 //!   a key policy that allows the account delegates to identity policies; another account's
 //!   caller needs both sides. Operations AWS does not allow across accounts
@@ -31,7 +32,9 @@
 use trent_api::ErrorKind;
 use trent_policy::{ContextValue, Decision, Policy, Reason, RequestContext, RequestContextBuilder};
 use trent_store::{GrantRecord, KeyRecord, Tag};
-use trent_types::{AliasName, EncryptionContext, KeySpec, KeyUsage, Origin, Timestamp};
+use trent_types::{
+    AliasName, EncryptionContext, GrantOperation, KeySpec, KeyUsage, Origin, Timestamp,
+};
 
 use crate::ops::OpSpec;
 use crate::{Caller, Error};
@@ -56,6 +59,19 @@ pub struct Conditions<'a> {
     new_key: Option<NewKey>,
     replica_region: Option<&'a str>,
     primary_region: Option<&'a str>,
+    new_grant: Option<NewGrant<'a>>,
+    grant_is_for_aws_resource: Option<bool>,
+}
+
+/// What a CreateGrant request asks for, for `kms:GrantOperations`, `kms:GranteePrincipal`,
+/// `kms:RetiringPrincipal` and `kms:GrantConstraintType`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewGrant<'a> {
+    pub operations: &'a [GrantOperation],
+    pub grantee: &'a str,
+    pub retiring: Option<&'a str>,
+    /// `EncryptionContextEquals` and/or `EncryptionContextSubset`, as the request has them.
+    pub constraint_types: &'a [&'static str],
 }
 
 /// What a CreateKey request asks for, for its `kms:KeySpec`, `kms:KeyUsage`,
@@ -86,6 +102,8 @@ impl<'a> Conditions<'a> {
         new_key: None,
         replica_region: None,
         primary_region: None,
+        new_grant: None,
+        grant_is_for_aws_resource: None,
     };
 
     /// `kms:EncryptionContext:KEY` for each pair and `kms:EncryptionContextKeys`.
@@ -177,6 +195,20 @@ impl<'a> Conditions<'a> {
     /// created (CreateKey).
     pub fn new_key(mut self, key: NewKey) -> Self {
         self.new_key = Some(key);
+        self
+    }
+
+    /// `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:RetiringPrincipal` and
+    /// `kms:GrantConstraintType` of a grant not yet created (CreateGrant).
+    pub fn new_grant(mut self, grant: NewGrant<'a>) -> Self {
+        self.new_grant = Some(grant);
+        self
+    }
+
+    /// `kms:GrantIsForAWSResource` (CreateGrant, ListGrants, RevokeGrant): whether an AWS
+    /// service calls on the principal's behalf, never so for a call made to Trent.
+    pub fn grant_is_for_aws_resource(mut self, value: bool) -> Self {
+        self.grant_is_for_aws_resource = Some(value);
         self
     }
 }
@@ -437,6 +469,17 @@ impl Sources<'_> {
             "kms:schedulekeydeletionpendingwindowindays" => {
                 maybe(b, key, cond.pending_window_in_days.map(i64::from))
             }
+            "kms:grantoperations" => match cond.new_grant {
+                Some(g) => b.values(key, g.operations.iter().map(|op| op.as_str())),
+                None => b,
+            },
+            "kms:granteeprincipal" => maybe(b, key, cond.new_grant.map(|g| g.grantee)),
+            "kms:retiringprincipal" => maybe(b, key, cond.new_grant.and_then(|g| g.retiring)),
+            "kms:grantconstrainttype" => match cond.new_grant {
+                Some(g) => b.values(key, g.constraint_types.iter().copied()),
+                None => b,
+            },
+            "kms:grantisforawsresource" => maybe(b, key, cond.grant_is_for_aws_resource),
             "kms:encryptioncontextkeys" => match cond.encryption_context {
                 Some(context) => b.values(key, context.iter().map(|(k, _)| k)),
                 None => b,
@@ -823,6 +866,11 @@ mod tests {
         "kms:ReEncryptOnSameKey",
         "kms:BypassPolicyLockoutSafetyCheck",
         "kms:ScheduleKeyDeletionPendingWindowInDays",
+        "kms:GrantOperations",
+        "kms:GranteePrincipal",
+        "kms:RetiringPrincipal",
+        "kms:GrantConstraintType",
+        "kms:GrantIsForAWSResource",
     ];
 
     #[test]
@@ -856,7 +904,14 @@ mod tests {
             .re_encrypt_with(ARN)
             .bypass_policy_lockout_safety_check(false)
             .pending_window_in_days(7)
-            .request_tags(&request_tags);
+            .request_tags(&request_tags)
+            .new_grant(NewGrant {
+                operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
+                grantee: "arn:aws:iam::111122223333:role/Batch",
+                retiring: Some(ALICE),
+                constraint_types: &["EncryptionContextSubset"],
+            })
+            .grant_is_for_aws_resource(false);
         let alias = AliasName::parse("alias/one").unwrap();
         let sources = Sources {
             caller: &alice,
@@ -907,6 +962,14 @@ mod tests {
         assert_eq!(one("kms:ReEncryptOnSameKey"), "true");
         assert_eq!(one("kms:BypassPolicyLockoutSafetyCheck"), "false");
         assert_eq!(one("kms:ScheduleKeyDeletionPendingWindowInDays"), "7");
+        assert_eq!(one("kms:GrantOperations"), "Encrypt,Decrypt");
+        assert_eq!(
+            one("kms:GranteePrincipal"),
+            "arn:aws:iam::111122223333:role/Batch"
+        );
+        assert_eq!(one("kms:RetiringPrincipal"), ALICE);
+        assert_eq!(one("kms:GrantConstraintType"), "EncryptionContextSubset");
+        assert_eq!(one("kms:GrantIsForAWSResource"), "false");
         // Past the alias quota, kms:ResourceAliases is left out.
         let key = KeyFacts {
             aliases: None,

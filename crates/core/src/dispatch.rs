@@ -22,6 +22,7 @@ impl Service {
         match operation {
             O::CancelKeyDeletion => self.run::<ops::cancel_key_deletion::Op>(caller, body).await,
             O::CreateAlias => self.run::<ops::create_alias::Op>(caller, body).await,
+            O::CreateGrant => self.run::<ops::create_grant::Op>(caller, body).await,
             O::CreateKey => self.run::<ops::create_key::Op>(caller, body).await,
             O::Decapsulate => self.run::<ops::decapsulate::Op>(caller, body).await,
             O::Decrypt => self.run::<ops::decrypt::Op>(caller, body).await,
@@ -63,13 +64,20 @@ impl Service {
             }
             O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
+            O::ListGrants => self.run::<ops::list_grants::Op>(caller, body).await,
             O::ListKeyPolicies => self.run::<ops::list_key_policies::Op>(caller, body).await,
             O::ListKeyRotations => self.run::<ops::list_key_rotations::Op>(caller, body).await,
             O::ListKeys => self.run::<ops::list_keys::Op>(caller, body).await,
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
+            O::ListRetirableGrants => {
+                self.run::<ops::list_retirable_grants::Op>(caller, body)
+                    .await
+            }
             O::PutKeyPolicy => self.run::<ops::put_key_policy::Op>(caller, body).await,
             O::ReEncrypt => self.run::<ops::re_encrypt::Op>(caller, body).await,
             O::ReplicateKey => self.run::<ops::replicate_key::Op>(caller, body).await,
+            O::RetireGrant => self.run::<ops::retire_grant::Op>(caller, body).await,
+            O::RevokeGrant => self.run::<ops::revoke_grant::Op>(caller, body).await,
             O::RotateKeyOnDemand => {
                 self.run::<ops::rotate_key_on_demand::Op>(caller, body)
                     .await
@@ -119,7 +127,8 @@ impl Service {
                 if let serde_json::Value::Object(map) = &mut params {
                     map.retain(|_, v| !v.is_null());
                 }
-                let cx = Ctx::new(self, caller);
+                let tokens = grant_tokens(H::SPEC.operation, body);
+                let cx = Ctx::new(self, caller).with_grant_tokens(tokens);
                 let result = H::run(&cx, req).await;
                 (params, result, cx.into_resources())
             }
@@ -242,4 +251,48 @@ impl Service {
             tracing::error!("audit event could not be recorded");
         }
     }
+}
+
+/// The operations whose request has a `GrantTokens` member (the model's list).
+fn takes_grant_tokens(operation: Operation) -> bool {
+    use Operation as O;
+    matches!(
+        operation,
+        O::CreateGrant
+            | O::Decapsulate
+            | O::Decrypt
+            | O::DeriveSharedSecret
+            | O::DescribeKey
+            | O::Encapsulate
+            | O::Encrypt
+            | O::GenerateDataKey
+            | O::GenerateDataKeyPair
+            | O::GenerateDataKeyPairWithoutPlaintext
+            | O::GenerateDataKeyWithoutPlaintext
+            | O::GenerateMac
+            | O::GetPublicKey
+            | O::ReEncrypt
+            | O::Sign
+            | O::Verify
+            | O::VerifyMac
+    )
+}
+
+/// The `GrantTokens` of a request body the operation's typed request already accepted (so
+/// the member, when present, is a valid list): read here once for every operation rather
+/// than by each, and only when the body names the member at all.
+fn grant_tokens(operation: Operation, body: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Tokens {
+        #[serde(rename = "GrantTokens")]
+        grant_tokens: Option<Vec<String>>,
+    }
+    const MEMBER: &[u8] = b"GrantTokens";
+    if !takes_grant_tokens(operation) || !body.windows(MEMBER.len()).any(|w| w == MEMBER) {
+        return Vec::new();
+    }
+    serde_json::from_slice::<Tokens>(body)
+        .ok()
+        .and_then(|t| t.grant_tokens)
+        .unwrap_or_default()
 }

@@ -6,8 +6,12 @@
 //! meets its constraints (for operations that take one: AWS ignores a constraint for an
 //! operation without an encryption context, such as DescribeKey).
 
+use std::collections::BTreeMap;
+
 use trent_store::{GrantConstraints, GrantRecord};
-use trent_types::{EncryptionContext, GrantOperation, KeyId, PrincipalArn, Region};
+use trent_types::{
+    EncryptionContext, GrantOperation, KeyId, KeySpec, KeyUsage, PrincipalArn, Region,
+};
 
 /// What a grant is checked against: who asks, for which action, on which key, with which
 /// encryption context (`None` when the request carries none).
@@ -56,27 +60,108 @@ pub fn takes_encryption_context(operation: GrantOperation) -> bool {
     )
 }
 
+/// Whether a grant on a key of `spec` and `usage` may allow `operation`: AWS refuses a grant
+/// for an operation the key cannot perform (Sign on a symmetric encryption key, say).
+pub fn valid_for_key(operation: GrantOperation, spec: KeySpec, usage: KeyUsage) -> bool {
+    use GrantOperation as G;
+    let symmetric = spec == KeySpec::SymmetricDefault;
+    match operation {
+        G::DescribeKey | G::CreateGrant | G::RetireGrant => true,
+        G::Encrypt | G::Decrypt | G::ReEncryptFrom | G::ReEncryptTo => {
+            usage == KeyUsage::EncryptDecrypt
+        }
+        G::GenerateDataKey
+        | G::GenerateDataKeyWithoutPlaintext
+        | G::GenerateDataKeyPair
+        | G::GenerateDataKeyPairWithoutPlaintext => symmetric,
+        G::Sign | G::Verify => usage == KeyUsage::SignVerify,
+        G::GetPublicKey => !symmetric && usage != KeyUsage::GenerateVerifyMac,
+        G::GenerateMac | G::VerifyMac => usage == KeyUsage::GenerateVerifyMac,
+        G::DeriveSharedSecret => usage == KeyUsage::KeyAgreement,
+        G::Encapsulate | G::Decapsulate => usage == KeyUsage::EncapsulateDecapsulate,
+    }
+}
+
+/// Whether a grant with encryption-context constraints may name `operation`: one that takes
+/// an encryption context, or one the constraint does not apply to (DescribeKey, and the
+/// grant operations themselves).
+pub fn constrainable(operation: GrantOperation) -> bool {
+    takes_encryption_context(operation)
+        || matches!(
+            operation,
+            GrantOperation::DescribeKey | GrantOperation::CreateGrant | GrantOperation::RetireGrant
+        )
+}
+
+/// Whether a grantee whose permission to create grants comes from `parent` may create a grant
+/// of `operations` with `constraints`: AWS lets it grant the same operations or fewer, with
+/// an equally strict or stricter encryption-context constraint.
+pub fn may_delegate(
+    parent: &GrantRecord,
+    operations: &[GrantOperation],
+    constraints: &GrantConstraints,
+) -> bool {
+    let fewer = operations.iter().all(|op| parent.operations.contains(op));
+    let within = |want: &BTreeMap<String, String>, have: &BTreeMap<String, String>| {
+        want.iter()
+            .all(|(k, v)| value_of(have, k).is_some_and(|found| found == v))
+    };
+    let same = |a: &BTreeMap<String, String>, b: &BTreeMap<String, String>| {
+        a.len() == b.len() && within(a, b)
+    };
+    // EncryptionContextEquals: only the very same context.
+    let equals_kept = parent.constraints.equals.as_ref().is_none_or(|parent_eq| {
+        constraints
+            .equals
+            .as_ref()
+            .is_some_and(|eq| same(parent_eq, eq))
+    });
+    // EncryptionContextSubset: the new grant requires at least those pairs, by either kind.
+    let subset_kept = parent.constraints.subset.as_ref().is_none_or(|parent_sub| {
+        constraints
+            .subset
+            .as_ref()
+            .is_some_and(|sub| within(parent_sub, sub))
+            || constraints
+                .equals
+                .as_ref()
+                .is_some_and(|eq| within(parent_sub, eq))
+    });
+    fewer && equals_kept && subset_kept
+}
+
 /// EncryptionContextEquals: the context is exactly the grant's. EncryptionContextSubset:
 /// every pair of the grant's is in the context, which may hold more. No context is an empty
-/// one.
+/// one. As in AWS, a constraint's keys match case-insensitively and its values exactly
+/// ("Using grant constraints").
 fn constraints_met(constraints: &GrantConstraints, context: Option<&EncryptionContext>) -> bool {
     let empty = EncryptionContext::new();
     let context = context.unwrap_or(&empty).as_map();
+    let has_all = |want: &BTreeMap<String, String>| {
+        want.iter()
+            .all(|(k, v)| value_of(context, k).is_some_and(|found| found == v))
+    };
     let equals = constraints
         .equals
         .as_ref()
-        .is_none_or(|want| want == context);
-    let subset = constraints
-        .subset
-        .as_ref()
-        .is_none_or(|want| want.iter().all(|(k, v)| context.get(k) == Some(v)));
+        .is_none_or(|want| want.len() == context.len() && has_all(want));
+    let subset = constraints.subset.as_ref().is_none_or(has_all);
     equals && subset
+}
+
+/// The value of `key` in `context`, the key matched case-insensitively.
+fn value_of<'c>(context: &'c BTreeMap<String, String>, key: &str) -> Option<&'c String> {
+    context.get(key).or_else(|| {
+        let lower = key.to_lowercase();
+        context
+            .iter()
+            .find(|(k, _)| k.to_lowercase() == lower)
+            .map(|(_, v)| v)
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use trent_types::{AccountId, GrantId, Timestamp};
 
     use super::*;
@@ -191,7 +276,8 @@ mod tests {
             "kms:Encrypt",
             Some(&ctx(&[("Department", "it")]))
         ));
-        assert!(!check(
+        // Keys match case-insensitively, values exactly.
+        assert!(check(
             &g,
             "role/Batch",
             "kms:Encrypt",
@@ -242,6 +328,72 @@ mod tests {
             "kms:Encrypt",
             Some(&ctx(&[("a", "b")]))
         ));
+    }
+
+    #[test]
+    fn grant_operations_follow_the_key_type() {
+        use GrantOperation as G;
+        let sym = (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+        let rsa = (KeySpec::Rsa2048, KeyUsage::EncryptDecrypt);
+        let signing = (KeySpec::EccNistP256, KeyUsage::SignVerify);
+        let hmac = (KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+        let ok = |op, (spec, usage): (KeySpec, KeyUsage)| valid_for_key(op, spec, usage);
+        assert!(ok(G::GenerateDataKey, sym));
+        assert!(!ok(G::Sign, sym));
+        assert!(!ok(G::GetPublicKey, sym));
+        assert!(ok(G::Encrypt, rsa));
+        assert!(ok(G::GetPublicKey, rsa));
+        assert!(!ok(G::GenerateDataKey, rsa));
+        assert!(ok(G::Sign, signing));
+        assert!(!ok(G::Decrypt, signing));
+        assert!(ok(G::GenerateMac, hmac));
+        assert!(!ok(G::GetPublicKey, hmac));
+        assert!(ok(G::DescribeKey, hmac) && ok(G::RetireGrant, hmac) && ok(G::CreateGrant, sym));
+        assert!(constrainable(G::Decrypt) && constrainable(G::DescribeKey));
+        assert!(!constrainable(G::Sign) && !constrainable(G::GenerateMac));
+    }
+
+    #[test]
+    fn a_grantee_delegates_no_more_than_its_grant() {
+        use GrantOperation as G;
+        let open = grant(GrantConstraints::default());
+        assert!(may_delegate(
+            &open,
+            &[G::Encrypt],
+            &GrantConstraints::default()
+        ));
+        assert!(!may_delegate(
+            &open,
+            &[G::GenerateDataKey],
+            &GrantConstraints::default()
+        ));
+        let subset = grant(GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("Dept", "IT")])),
+        });
+        let stricter = GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("dept", "IT"), ("Project", "x")])),
+        };
+        assert!(may_delegate(&subset, &[G::Decrypt], &stricter));
+        let exact = GrantConstraints {
+            equals: Some(map(&[("Dept", "IT")])),
+            subset: None,
+        };
+        assert!(may_delegate(&subset, &[G::Decrypt], &exact));
+        assert!(!may_delegate(
+            &subset,
+            &[G::Decrypt],
+            &GrantConstraints::default()
+        ));
+        let looser = GrantConstraints {
+            equals: None,
+            subset: Some(map(&[("Project", "x")])),
+        };
+        assert!(!may_delegate(&subset, &[G::Decrypt], &looser));
+        let equals = grant(exact.clone());
+        assert!(may_delegate(&equals, &[G::Decrypt], &exact));
+        assert!(!may_delegate(&equals, &[G::Decrypt], &stricter));
     }
 
     #[test]

@@ -11,7 +11,9 @@ use trent_api::ErrorKind;
 use trent_crypto::PreparedKey;
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Store, Tag};
-use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
+use trent_types::{
+    AccountId, AliasArn, AliasName, GrantId, KeyArn, KeyId, KeyRef, KeyRefError, Region,
+};
 
 use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
 use crate::cache::CachedKey;
@@ -248,6 +250,18 @@ impl Service {
         Ok((view.record, view.arn))
     }
 
+    /// [`Self::preflight_record`], keeping what authorization read.
+    pub async fn preflight_key(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &OpSpec,
+        key_ref: &str,
+        conditions: &Conditions<'_>,
+    ) -> Result<KeyView, Error> {
+        let target = self.resolve(cx.caller, key_ref).await?;
+        self.preflight_view(cx, spec, &target, conditions).await
+    }
+
     /// [`Self::preflight_record`] for a resolved target, keeping what authorization read.
     pub async fn preflight_view(
         &self,
@@ -274,10 +288,43 @@ impl Service {
         let view = self.key_view(target).await?;
         // The audit event names the key whether or not the checks below pass.
         cx.touched(&view.arn);
+        let tokens = self.request_token_grants(cx).await?;
+        self.authorize(cx, spec, view.facts(), &tokens, target, conditions)?;
+        Ok(view)
+    }
+
+    /// The grants of the request's grant tokens (none without tokens: no store read).
+    pub(crate) async fn request_token_grants(
+        &self,
+        cx: &Ctx<'_>,
+    ) -> Result<Vec<GrantRecord>, Error> {
+        if cx.grant_tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.token_grants(&cx.grant_tokens).await
+    }
+
+    /// Decides the action on a key, its grants weighed with `tokens`' grants.
+    fn authorize(
+        &self,
+        cx: &Ctx<'_>,
+        spec: &OpSpec,
+        facts: KeyFacts<'_>,
+        tokens: &[GrantRecord],
+        target: &Target,
+        conditions: &Conditions<'_>,
+    ) -> Result<(), Error> {
         let now = self.clock().now();
         let alias = target.alias.as_ref();
-        authz::authorize_key(cx.caller, spec, &view.facts(), alias, conditions, now)?;
-        Ok(view)
+        if tokens.is_empty() {
+            return authz::authorize_key(cx.caller, spec, &facts, alias, conditions, now);
+        }
+        let grants: Vec<GrantRecord> = facts.grants.iter().chain(tokens).cloned().collect();
+        let facts = KeyFacts {
+            grants: &grants,
+            ..facts
+        };
+        authz::authorize_key(cx.caller, spec, &facts, alias, conditions, now)
     }
 
     /// Pre-flight for a cryptographic operation: resolve, take the key from the cache (on a
@@ -290,16 +337,17 @@ impl Service {
         target: &Target,
         conditions: &Conditions<'_>,
     ) -> Result<Arc<CachedKey>, Error> {
-        let (key, authorized) = self.cached_key(cx, spec, target, conditions).await?;
+        let tokens = self.request_token_grants(cx).await?;
+        let (key, authorized) = self
+            .cached_key(cx, spec, target, conditions, &tokens)
+            .await?;
         if key.record.account != target.account {
             return Err(key_not_found(&target.arn()));
         }
         // The audit event names the key whether or not the checks below pass.
         cx.touched(&key.arn);
         if !authorized {
-            let now = self.clock().now();
-            let alias = target.alias.as_ref();
-            authz::authorize_key(cx.caller, spec, &key.facts(), alias, conditions, now)?;
+            self.authorize(cx, spec, key.facts(), &tokens, target, conditions)?;
         }
         state::check(key.record.state, spec.key_states, &key.arn)?;
         check_usage(spec, &key.record, &key.arn)?;
@@ -314,6 +362,7 @@ impl Service {
         spec: &OpSpec,
         target: &Target,
         conditions: &Conditions<'_>,
+        tokens: &[GrantRecord],
     ) -> Result<(Arc<CachedKey>, bool), Error> {
         let cache_key = (target.region.clone(), target.key_id.clone());
         let keys = &self.inner.keys;
@@ -325,9 +374,7 @@ impl Service {
         // Authorize before unsealing: a caller who may not use the key never causes its
         // material to be opened.
         cx.touched(&view.arn);
-        let now = self.clock().now();
-        let alias = target.alias.as_ref();
-        authz::authorize_key(cx.caller, spec, &view.facts(), alias, conditions, now)?;
+        self.authorize(cx, spec, view.facts(), tokens, target, conditions)?;
         let KeyView {
             record,
             arn,
@@ -386,6 +433,44 @@ impl Service {
         .to_string();
         let now = self.clock().now();
         authz::authorize_identity(cx.caller, action, &arn, true, &Conditions::NONE, now)
+    }
+
+    /// The grant `id` of a key; `NotFoundException` if the key has no such grant.
+    pub async fn key_grant(&self, record: &KeyRecord, id: &GrantId) -> Result<GrantRecord, Error> {
+        match self.store().grant(&record.region, id).await? {
+            Some(g) if g.key_id == record.key_id => Ok(g),
+            _ => Err(Error::not_found(format!(
+                "Grant ID {id} not found for KMS key {}",
+                record_arn(record)
+            ))),
+        }
+    }
+
+    /// The record of a grant's key, if it still exists.
+    pub async fn store_key(&self, grant: &GrantRecord) -> Result<Option<KeyRecord>, Error> {
+        Ok(self.store().key(&grant.region, &grant.key_id).await?)
+    }
+
+    /// Retires or revokes a grant: deleted (and remembered as retired, so its tokens stop
+    /// working), and its key dropped from the cache so the grant stops applying at once.
+    pub async fn delete_grant(&self, grant: &GrantRecord) -> Result<(), Error> {
+        let now = self.clock().now();
+        match self
+            .store()
+            .delete_grant(&grant.region, &grant.grant_id, now)
+            .await
+        {
+            Ok(()) => {}
+            Err(trent_store::StoreError::NotFound) => {
+                return Err(Error::not_found(format!(
+                    "Grant ID {} not found",
+                    grant.grant_id
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.invalidate_key(&grant.region, &grant.key_id);
+        Ok(())
     }
 
     /// Drops a key from the cache after a change to it was committed.

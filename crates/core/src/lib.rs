@@ -10,7 +10,8 @@
 //! ([`rotation`]), write down each key's last use (noted in memory by `usage`) and reload the
 //! identities when the stored ones change ([`directory`], which the server asks for each
 //! request's access key). Key state rules live in [`state`]. [`admin`] is what `trent admin`
-//! does to the stored identities.
+//! does to the stored identities. [`grants`] decides whether a grant allows a request, and
+//! [`grant_tokens`] issues and checks the tokens that make a new grant work at once.
 //!
 //! It must never know about HTTP (the server hands it a [`Caller`] and a body), never hold a
 //! global, and never let plaintext, key material or a secret into a log line, an error or an
@@ -23,6 +24,7 @@ mod caller;
 pub mod directory;
 pub mod dispatch;
 mod error;
+pub mod grant_tokens;
 pub mod grants;
 mod identity;
 pub mod jobs;

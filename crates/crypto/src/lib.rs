@@ -37,6 +37,7 @@ mod signing;
 mod sm2;
 pub mod spec;
 mod symmetric;
+pub mod token;
 
 pub use agreement::AgreementKey;
 pub use encryption::{DecryptionKey, EncryptionKey};

@@ -18,6 +18,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use trent_crypto::aead::{KEY_LEN, SealingKey};
+use trent_crypto::token::TokenKey;
 use trent_crypto::{CryptoError, KeyMaterial};
 use trent_types::MaterialId;
 use zeroize::Zeroizing;
@@ -143,14 +144,23 @@ pub fn generate_dek() -> Result<Zeroizing<Vec<u8>>, SealError> {
 /// Seals and unseals key material under the unwrapped data-encryption key.
 pub struct Sealer {
     dek: SealingKey,
+    /// Authenticates grant tokens: derived from the DEK (HKDF, [`GRANT_TOKEN_PURPOSE`]), so
+    /// every node that opens the same store verifies the tokens any of them issued, and
+    /// nothing about it is ever stored.
+    grant_tokens: TokenKey,
 }
+
+/// The HKDF purpose label of the grant-token key.
+const GRANT_TOKEN_PURPOSE: &[u8] = b"trent grant token v1";
 
 impl Sealer {
     /// Unwraps `wrapped_dek` with `root` and prepares it.
     pub fn new(root: &dyn RootOfTrust, wrapped_dek: &[u8]) -> Result<Self, SealError> {
         let dek = root.unwrap(wrapped_dek)?;
+        let grant_tokens =
+            TokenKey::derive(&dek, GRANT_TOKEN_PURPOSE).map_err(|_| SealError::WrongRoot)?;
         let dek = SealingKey::new(&dek).map_err(|_| SealError::WrongRoot)?;
-        Ok(Self { dek })
+        Ok(Self { dek, grant_tokens })
     }
 
     /// Seals `material` of the key `key_arn`.
@@ -199,6 +209,13 @@ impl Sealer {
         self.dek
             .open(&secret_aad(access_key_id), sealed)
             .map_err(|_| SealError::Unseal)
+    }
+}
+
+impl Sealer {
+    /// The key that authenticates grant tokens.
+    pub fn grant_token_key(&self) -> &TokenKey {
+        &self.grant_tokens
     }
 }
 

@@ -22,8 +22,9 @@ pub use identity_records::{
     PrincipalRecord, StoredIdentities,
 };
 pub use records::{
-    AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantRecord, KeyRecord,
-    KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, Page, StoreError, Tag,
+    AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantLimits,
+    GrantRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, Page,
+    StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{AccountId, AliasName, GrantId, KeyId, PrincipalArn, Region, Timestamp};
@@ -236,13 +237,14 @@ pub trait Store: Send + Sync + 'static {
     // ---- grants -----------------------------------------------------------------------
 
     /// Stores a grant on an existing key, unless (atomically checked) a grant of that key with
-    /// the same name and the same terms exists (see [`GrantRecord::same_terms`]) or the key
-    /// holds `max_per_key` grants already. `NotFound` if the key does not exist, `Conflict`
-    /// if the grant id is taken.
+    /// the same name and the same terms exists (see [`GrantRecord::same_terms`]), or the key
+    /// holds `limits.per_key` grants already, or its grantee holds `limits.per_grantee` grants
+    /// on the key already. `NotFound` if the key does not exist, `Conflict` if the grant id is
+    /// taken.
     fn create_grant(
         &self,
         grant: &GrantRecord,
-        max_per_key: usize,
+        limits: GrantLimits,
     ) -> impl Future<Output = Result<GrantCreated>> + Send;
 
     /// The grant with this id in this region, whichever key it is on.
@@ -273,12 +275,24 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<GrantRecord>>> + Send;
 
-    /// Removes a grant (retired or revoked). `NotFound` if there is no such grant.
+    /// Removes a grant (retired or revoked) and remembers, in the same transaction, that it
+    /// was removed at `retired` (see [`Self::grant_retired`]). `NotFound` if there is no such
+    /// grant.
     fn delete_grant(
         &self,
         region: &Region,
         grant_id: &GrantId,
+        retired: Timestamp,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether the grant with this id in this region was retired or revoked: a grant token
+    /// outlives its grant, and this is how it is refused afterwards. A grant removed with its
+    /// key (the key deleted) is not remembered: its key is gone, and the token with it.
+    fn grant_retired(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     // ---- identities ---------------------------------------------------------------------
     //
@@ -575,8 +589,8 @@ impl Store for AnyStore {
         delegate!(self.remove_tags(region, key_id, tag_keys))
     }
 
-    async fn create_grant(&self, grant: &GrantRecord, max_per_key: usize) -> Result<GrantCreated> {
-        delegate!(self.create_grant(grant, max_per_key))
+    async fn create_grant(&self, grant: &GrantRecord, limits: GrantLimits) -> Result<GrantCreated> {
+        delegate!(self.create_grant(grant, limits))
     }
 
     async fn grant(&self, region: &Region, grant_id: &GrantId) -> Result<Option<GrantRecord>> {
@@ -604,8 +618,17 @@ impl Store for AnyStore {
         delegate!(self.list_retirable_grants(region, retiring, after, limit))
     }
 
-    async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
-        delegate!(self.delete_grant(region, grant_id))
+    async fn delete_grant(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+        retired: Timestamp,
+    ) -> Result<()> {
+        delegate!(self.delete_grant(region, grant_id, retired))
+    }
+
+    async fn grant_retired(&self, region: &Region, grant_id: &GrantId) -> Result<bool> {
+        delegate!(self.grant_retired(region, grant_id))
     }
 
     async fn create_principal(&self, principal: &PrincipalRecord) -> Result<()> {

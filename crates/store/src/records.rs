@@ -190,7 +190,8 @@ pub struct GrantRecord {
     /// The account of the principal that created the grant.
     pub issuing_account: AccountId,
     pub creation_date: Timestamp,
-    /// SHA-256 of the secret part of the grant's tokens; the token itself is never stored.
+    /// SHA-256 of the grant's facts as its tokens carry them, so a token can be matched to
+    /// the stored grant; no token is ever stored.
     pub token_hash: [u8; 32],
 }
 
@@ -228,4 +229,13 @@ pub enum GrantCreated {
     Existing(Box<GrantRecord>),
     /// The key holds its maximum of grants already; nothing was stored.
     LimitReached,
+    /// The grantee holds its maximum of grants on the key already; nothing was stored.
+    GranteeLimitReached,
+}
+
+/// How many grants [`crate::Store::create_grant`] lets a key hold, in all and per grantee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantLimits {
+    pub per_key: usize,
+    pub per_grantee: usize,
 }

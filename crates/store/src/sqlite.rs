@@ -33,8 +33,9 @@ use self::rows::{
 };
 use crate::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
-    GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    MultiRegionKeys, Page, PrincipalRecord, Result, Store, StoreError, StoredIdentities, Tag,
+    GrantLimits, GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUseRecord, MaterialRecord,
+    MaterialState, MultiRegionKeys, Page, PrincipalRecord, Result, Store, StoreError,
+    StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0004_grants.sql"),
     include_str!("sqlite/0005_identities.sql"),
     include_str!("sqlite/0006_multi_region.sql"),
+    include_str!("sqlite/0007_grant_tombstones.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -699,8 +701,8 @@ impl Store for SqliteStore {
         rows.iter().map(audit_from_row).collect()
     }
 
-    async fn create_grant(&self, grant: &GrantRecord, max_per_key: usize) -> Result<GrantCreated> {
-        self.insert_grant(grant, max_per_key).await
+    async fn create_grant(&self, grant: &GrantRecord, limits: GrantLimits) -> Result<GrantCreated> {
+        self.insert_grant(grant, limits).await
     }
 
     async fn grant(&self, region: &Region, grant_id: &GrantId) -> Result<Option<GrantRecord>> {
@@ -730,8 +732,17 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn delete_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
-        self.remove_grant(region, grant_id).await
+    async fn delete_grant(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+        retired: Timestamp,
+    ) -> Result<()> {
+        self.remove_grant(region, grant_id, retired).await
+    }
+
+    async fn grant_retired(&self, region: &Region, grant_id: &GrantId) -> Result<bool> {
+        self.select_grant_retired(region, grant_id).await
     }
 
     async fn create_principal(&self, principal: &PrincipalRecord) -> Result<()> {

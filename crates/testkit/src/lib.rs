@@ -112,6 +112,18 @@ impl TestServer {
         }
     }
 
+    /// Another node of the same deployment: a second server on this server's data directory
+    /// (and clock), with its own caches, as several Trent nodes share one store.
+    pub async fn another_node(&self, identities: Identities) -> Self {
+        Self::start_with(
+            &self.data_dir,
+            self.clock.clone(),
+            Duration::from_millis(50),
+            identities,
+        )
+        .await
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

@@ -16,6 +16,7 @@ pub use common::*;
 
 pub mod cancel_key_deletion;
 pub mod create_alias;
+pub mod create_grant;
 pub mod create_key;
 pub mod decapsulate;
 pub mod decrypt;
@@ -39,13 +40,17 @@ pub mod get_key_policy;
 pub mod get_key_rotation_status;
 pub mod get_public_key;
 pub mod list_aliases;
+pub mod list_grants;
 pub mod list_key_policies;
 pub mod list_key_rotations;
 pub mod list_keys;
 pub mod list_resource_tags;
+pub mod list_retirable_grants;
 pub mod put_key_policy;
 pub mod re_encrypt;
 pub mod replicate_key;
+pub mod retire_grant;
+pub mod revoke_grant;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod sign;
@@ -78,6 +83,9 @@ pub struct OpSpec {
 pub struct Ctx<'a> {
     pub svc: &'a Service,
     pub caller: &'a Caller,
+    /// The request's `GrantTokens` (empty for an operation without the member): weighed
+    /// with the key's grants by the pre-flight. Never logged or audited.
+    pub grant_tokens: Vec<String>,
     resources: Mutex<Vec<String>>,
 }
 
@@ -86,8 +94,14 @@ impl<'a> Ctx<'a> {
         Self {
             svc,
             caller,
+            grant_tokens: Vec::new(),
             resources: Mutex::new(Vec::new()),
         }
+    }
+
+    pub(crate) fn with_grant_tokens(mut self, tokens: Vec<String>) -> Self {
+        self.grant_tokens = tokens;
+        self
     }
 
     /// Names a key ARN the call touched, for the audit event's `resources`.

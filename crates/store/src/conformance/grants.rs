@@ -5,9 +5,18 @@ use std::collections::BTreeMap;
 use trent_types::{GrantId, GrantOperation, PrincipalArn};
 
 use super::{Scope, T0, fresh_hex, ts};
-use crate::{GrantConstraints, GrantCreated, GrantRecord, KeyRecord, Store, StoreError};
+use crate::{
+    GrantConstraints, GrantCreated, GrantLimits, GrantRecord, KeyRecord, Store, StoreError,
+};
 
-const MAX: usize = 50_000;
+const MAX: GrantLimits = GrantLimits {
+    per_key: 50_000,
+    per_grantee: 500,
+};
+
+fn per_key(per_key: usize) -> GrantLimits {
+    GrantLimits { per_key, ..MAX }
+}
 
 /// Create, read and delete grants, with idempotent names, the limit and the cascade.
 pub async fn grants<S: Store>(store: &S) {
@@ -76,12 +85,12 @@ pub async fn grants<S: Store>(store: &S) {
     // The limit counts the key's grants; a named retry of an existing grant is not refused.
     let over = new_grant(&s, &key, "role/Batch");
     assert_eq!(
-        store.create_grant(&over, 2).await.unwrap(),
+        store.create_grant(&over, per_key(2)).await.unwrap(),
         GrantCreated::LimitReached
     );
     assert_eq!(store.grant(&s.region, &over.grant_id).await.unwrap(), None);
     assert_eq!(
-        store.create_grant(&retry, 2).await.unwrap(),
+        store.create_grant(&retry, per_key(2)).await.unwrap(),
         GrantCreated::Existing(Box::new(grant.clone()))
     );
 
@@ -92,13 +101,68 @@ pub async fn grants<S: Store>(store: &S) {
         .await;
     assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
 
+    // The per-grantee limit counts only that grantee's grants on the key.
+    let limits = GrantLimits {
+        per_key: 50_000,
+        per_grantee: 2,
+    };
+    let third = new_grant(&s, &key, "role/Batch");
+    assert_eq!(
+        store.create_grant(&third, limits).await.unwrap(),
+        GrantCreated::GranteeLimitReached
+    );
+    assert_eq!(store.grant(&s.region, &third.grant_id).await.unwrap(), None);
+    let someone_else = new_grant(&s, &key, "role/Other");
+    assert_eq!(
+        store.create_grant(&someone_else, limits).await.unwrap(),
+        GrantCreated::New
+    );
+
+    // A removed grant is remembered as retired; a live or unknown one is not.
+    assert!(
+        !store
+            .grant_retired(&s.region, &grant.grant_id)
+            .await
+            .unwrap()
+    );
     store
-        .delete_grant(&s.region, &grant.grant_id)
+        .delete_grant(&s.region, &grant.grant_id, ts(T0 + 100))
         .await
         .unwrap();
     assert_eq!(store.grant(&s.region, &grant.grant_id).await.unwrap(), None);
-    let result = store.delete_grant(&s.region, &grant.grant_id).await;
+    assert!(
+        store
+            .grant_retired(&s.region, &grant.grant_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .grant_retired(&elsewhere.region, &grant.grant_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .grant_retired(&s.region, &other_terms.grant_id)
+            .await
+            .unwrap()
+    );
+    let result = store
+        .delete_grant(&s.region, &grant.grant_id, ts(T0 + 200))
+        .await;
     assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    let result = store
+        .delete_grant(&elsewhere.region, &other_terms.grant_id, ts(T0 + 200))
+        .await;
+    assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    assert!(
+        store
+            .grant(&s.region, &other_terms.grant_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Deleting the key deletes its grants.
     store.delete_key(&s.region, &key.key_id).await.unwrap();

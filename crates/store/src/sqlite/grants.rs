@@ -6,7 +6,7 @@ use trent_types::{AccountId, GrantId, GrantOperation, KeyId, PrincipalArn, Regio
 
 use super::rows::{column, db_error};
 use super::{SqliteStore, fetch_limit, key_exists, page};
-use crate::{GrantConstraints, GrantCreated, GrantRecord, Page, Result, StoreError};
+use crate::{GrantConstraints, GrantCreated, GrantLimits, GrantRecord, Page, Result, StoreError};
 
 macro_rules! grant_columns {
     () => {
@@ -19,7 +19,7 @@ impl SqliteStore {
     pub(super) async fn insert_grant(
         &self,
         grant: &GrantRecord,
-        max_per_key: usize,
+        limits: GrantLimits,
     ) -> Result<GrantCreated> {
         let mut tx = self.write().await?;
         if !key_exists(&mut tx, &grant.region, &grant.key_id).await? {
@@ -51,8 +51,20 @@ impl SqliteStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_error)?;
-        if usize::try_from(count).unwrap_or(usize::MAX) >= max_per_key {
+        if usize::try_from(count).unwrap_or(usize::MAX) >= limits.per_key {
             return Ok(GrantCreated::LimitReached);
+        }
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM grants WHERE region = ? AND key_id = ? AND grantee = ?",
+        )
+        .bind(grant.region.as_str())
+        .bind(grant.key_id.as_str())
+        .bind(grant.grantee.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if usize::try_from(count).unwrap_or(usize::MAX) >= limits.per_grantee {
+            return Ok(GrantCreated::GranteeLimitReached);
         }
         let constraints = serde_json::to_string(&grant.constraints)
             .map_err(|e| StoreError::Other(format!("cannot encode grant constraints: {e}")))?;
@@ -166,18 +178,48 @@ impl SqliteStore {
         ))
     }
 
-    pub(super) async fn remove_grant(&self, region: &Region, grant_id: &GrantId) -> Result<()> {
+    pub(super) async fn remove_grant(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+        retired: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
         let deleted = sqlx::query("DELETE FROM grants WHERE region = ? AND grant_id = ?")
             .bind(region.as_str())
             .bind(grant_id.to_hex())
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?
             .rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        sqlx::query(
+            "INSERT OR IGNORE INTO retired_grants (grant_id, region, retired_date) VALUES (?, ?, ?)",
+        )
+        .bind(grant_id.to_hex())
+        .bind(region.as_str())
+        .bind(retired.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    pub(super) async fn select_grant_retired(
+        &self,
+        region: &Region,
+        grant_id: &GrantId,
+    ) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM retired_grants WHERE region = ? AND grant_id = ?")
+                .bind(region.as_str())
+                .bind(grant_id.to_hex())
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db_error)?;
+        Ok(found.is_some())
     }
 }
 

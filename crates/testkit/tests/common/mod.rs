@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod asymmetric;
+pub mod grants;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -212,11 +213,27 @@ pub async fn alias_names(kms: &Client) -> Vec<String> {
 /// moves the clock by days stays inside SigV4's 15-minute window. (`server.client()` signs
 /// with the wall clock, which the server stops accepting once its clock moved.)
 pub fn clock_client(server: &TestServer, region: &str) -> Client {
+    clock_client_as(server, region, "test", "test")
+}
+
+/// [`clock_client`] with other credentials.
+pub fn clock_client_as(
+    server: &TestServer,
+    region: &str,
+    access_key: &str,
+    secret: &str,
+) -> Client {
     let config = aws_sdk_kms::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(&server.endpoint)
         .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new("test", "test", None, None, "trent-tests"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret,
+            None,
+            None,
+            "trent-tests",
+        ))
         .retry_config(RetryConfig::disabled())
         .time_source(ServerTime(server.clock.clone()))
         // The server's `Date` header is wall-clock time; learning a skew from it would undo
