@@ -28,6 +28,7 @@ pub mod ciphertext;
 mod der;
 mod encryption;
 mod ffi;
+pub mod import;
 mod kem;
 pub mod keygen;
 mod mac;
@@ -40,6 +41,7 @@ mod symmetric;
 
 pub use agreement::AgreementKey;
 pub use encryption::{DecryptionKey, EncryptionKey};
+pub use import::WrappingKey;
 pub use kem::{KemKey, KemPublicKey};
 pub use keygen::{DataKeyPair, generate_data_key_pair, public_key_der};
 pub use mac::MacKey;
