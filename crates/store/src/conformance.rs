@@ -19,6 +19,7 @@
 mod aliases;
 mod grants;
 mod identities;
+mod imports;
 mod keys;
 mod rotation;
 mod usage;
@@ -31,6 +32,7 @@ use trent_types::{
 pub use aliases::{aliases, list_aliases};
 pub use grants::{grants, list_grants};
 pub use identities::{access_keys, identity_policies, identity_snapshot, principals};
+pub use imports::imported_material;
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
@@ -53,6 +55,7 @@ pub async fn run<S: Store>(store: &S) {
     materials(store).await;
     rotate_key(store).await;
     keys_due_for_rotation(store).await;
+    imported_material(store).await;
     key_uses(store).await;
     aliases(store).await;
     list_aliases(store).await;

@@ -12,6 +12,7 @@
 
 mod grants;
 mod identities;
+mod imports;
 mod rows;
 
 use std::fmt;
@@ -24,7 +25,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 use trent_types::{
-    AccountId, AliasName, GrantId, KeyId, KeyState, PrincipalArn, Region, RotationType, Timestamp,
+    AccountId, AliasName, GrantId, KeyId, KeyState, MaterialId, PrincipalArn, Region, RotationType,
+    Timestamp,
 };
 
 use self::rows::{
@@ -33,8 +35,9 @@ use self::rows::{
 };
 use crate::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
-    GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    Page, PrincipalRecord, Result, Store, StoreError, StoredIdentities, Tag,
+    GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord,
+    MaterialRecord, MaterialState, Page, PrincipalRecord, Result, Store, StoreError,
+    StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -52,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0003_key_usage.sql"),
     include_str!("sqlite/0004_grants.sql"),
     include_str!("sqlite/0005_identities.sql"),
+    include_str!("sqlite/0006_import.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -221,33 +225,7 @@ impl Store for SqliteStore {
             ));
         }
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, \
-             origin, state, creation_date, deletion_date, pending_window_days, policy, \
-             multi_region, current_material, rotation_period_days, next_rotation_date, \
-             version) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(key.region.as_str())
-        .bind(key.key_id.as_str())
-        .bind(key.account.as_str())
-        .bind(key.description.as_str())
-        .bind(key.key_spec.as_str())
-        .bind(key.key_usage.as_str())
-        .bind(key.origin.as_str())
-        .bind(key.state.as_str())
-        .bind(key.creation_date.millis())
-        .bind(key.deletion_date.map(Timestamp::millis))
-        .bind(key.pending_window_days)
-        .bind(key.policy.as_str())
-        .bind(key.multi_region)
-        .bind(key.current_material.map(|m| m.to_hex()))
-        .bind(key.rotation.map(|r| r.period_days))
-        .bind(key.rotation.map(|r| r.next.millis()))
-        .bind(key.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        insert_key(&mut tx, key).await?;
         insert_material(&mut tx, material).await?;
         upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
         tx.commit().await.map_err(db_error)
@@ -396,6 +374,51 @@ impl Store for SqliteStore {
             .map_err(db_error)?;
         insert_material(&mut tx, material).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert_key(&mut tx, key).await?;
+        upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn imported_materials(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> Result<Vec<ImportedMaterialRecord>> {
+        self.select_imported_materials(region, key_id).await
+    }
+
+    async fn import_material(
+        &self,
+        key: &KeyRecord,
+        imported: &ImportedMaterialRecord,
+        material: &MaterialRecord,
+    ) -> Result<()> {
+        self.store_imported_material(key, imported, material).await
+    }
+
+    async fn remove_imported_material(
+        &self,
+        key: &KeyRecord,
+        material_id: &MaterialId,
+        forget: bool,
+    ) -> Result<()> {
+        self.delete_imported_material(key, material_id, forget)
+            .await
+    }
+
+    async fn rotate_imported_material(&self, key: &KeyRecord, now: Timestamp) -> Result<()> {
+        self.rotate_to_imported_material(key, now).await
+    }
+
+    async fn imported_materials_expired(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<(Region, KeyId, MaterialId)>> {
+        self.select_expired_imports(now).await
     }
 
     async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
@@ -873,6 +896,38 @@ async fn update_key_fields(tx: &mut Transaction<'static, Sqlite>, key: &KeyRecor
             StoreError::NotFound
         });
     }
+    Ok(())
+}
+
+/// Inserts a new key's row. `Conflict` if its id is taken in the region.
+async fn insert_key(tx: &mut Transaction<'static, Sqlite>, key: &KeyRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, \
+         origin, state, creation_date, deletion_date, pending_window_days, policy, \
+         multi_region, current_material, rotation_period_days, next_rotation_date, \
+         version) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(key.region.as_str())
+    .bind(key.key_id.as_str())
+    .bind(key.account.as_str())
+    .bind(key.description.as_str())
+    .bind(key.key_spec.as_str())
+    .bind(key.key_usage.as_str())
+    .bind(key.origin.as_str())
+    .bind(key.state.as_str())
+    .bind(key.creation_date.millis())
+    .bind(key.deletion_date.map(Timestamp::millis))
+    .bind(key.pending_window_days)
+    .bind(key.policy.as_str())
+    .bind(key.multi_region)
+    .bind(key.current_material.map(|m| m.to_hex()))
+    .bind(key.rotation.map(|r| r.period_days))
+    .bind(key.rotation.map(|r| r.next.millis()))
+    .bind(key.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
     Ok(())
 }
 
