@@ -11,7 +11,9 @@ use trent_api::ErrorKind;
 use trent_crypto::PreparedKey;
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Store, Tag};
-use trent_types::{AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Region};
+use trent_types::{
+    AccountId, AliasArn, AliasName, KeyArn, KeyId, KeyRef, KeyRefError, Origin, Region,
+};
 
 use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
 use crate::cache::CachedKey;
@@ -296,12 +298,13 @@ impl Service {
         }
         // The audit event names the key whether or not the checks below pass.
         cx.touched(&key.arn);
+        let now = self.clock().now();
         if !authorized {
-            let now = self.clock().now();
             let alias = target.alias.as_ref();
             authz::authorize_key(cx.caller, spec, &key.facts(), alias, conditions, now)?;
         }
-        state::check(key.record.state, spec.key_states, &key.arn)?;
+        // Expired imported material is refused at once, before the job deletes it.
+        state::check(key.state_at(now), spec.key_states, &key.arn)?;
         check_usage(spec, &key.record, &key.arn)?;
         Ok(key)
     }
@@ -350,9 +353,18 @@ impl Service {
                 .map_err(|e| Error::internal(format!("preparing material of {arn}: {e}")))?;
             materials.push((m.material_id, key));
         }
-        let entry = Arc::new(CachedKey::new(
-            record, arn, materials, policy, tags, aliases, grants,
-        ));
+        let expires = if record.origin == Origin::External {
+            let imported = self
+                .store()
+                .imported_materials(&target.region, &target.key_id)
+                .await?;
+            crate::import::key_expiry(&imported)
+        } else {
+            None
+        };
+        let entry = Arc::new(
+            CachedKey::new(record, arn, materials, policy, tags, aliases, grants).expiring(expires),
+        );
         keys.fill(cache_key, entry.clone(), ticket);
         Ok((entry, true))
     }

@@ -25,6 +25,7 @@ pub mod dispatch;
 mod error;
 pub mod grants;
 mod identity;
+pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod ops;

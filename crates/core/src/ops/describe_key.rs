@@ -1,12 +1,14 @@
-//! DescribeKey: a key's metadata, in any state.
+//! DescribeKey: a key's metadata, in any state; for imported material, when it expires.
 
 use serde_json::{Value, json};
 use trent_api::Operation;
 use trent_api::ops::describe_key::{Request, Response};
+use trent_store::Store;
+use trent_types::Origin;
 
 use super::{Ctx, Handler, OpSpec, key_metadata, need};
 use crate::authz::Conditions;
-use crate::{Result, state};
+use crate::{Result, import, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -32,8 +34,18 @@ impl Handler for Op {
             .svc
             .preflight_record(cx, &Self::SPEC, key_ref, &Conditions::NONE)
             .await?;
+        let mut metadata = key_metadata(&record);
+        if record.origin == Origin::External {
+            let imported = cx
+                .svc
+                .store()
+                .imported_materials(&record.region, &record.key_id)
+                .await?;
+            metadata.expiration_model = import::expiration_model(&imported);
+            metadata.valid_to = import::key_expiry(&imported);
+        }
         Ok(Response {
-            key_metadata: Some(key_metadata(&record)),
+            key_metadata: Some(metadata),
         })
     }
 }
