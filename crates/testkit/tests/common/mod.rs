@@ -263,3 +263,19 @@ pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// The events named `name` of a stopped server's audit trail, whose chain must verify.
+pub async fn service_events(data_dir: &std::path::Path, name: &str) -> Vec<serde_json::Value> {
+    let store = trent_store::sqlite::SqliteStore::open(&data_dir.join("trent.db"))
+        .await
+        .unwrap();
+    let records = trent_store::Store::list_audit(&store, 0, 100_000)
+        .await
+        .unwrap();
+    trent_audit::verify_chain([0; 32], 1, &records).unwrap();
+    records
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.event_json).unwrap())
+        .filter(|e| e["eventName"] == name)
+        .collect()
+}
