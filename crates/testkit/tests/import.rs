@@ -10,181 +10,28 @@ mod common;
 
 use std::time::Duration;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::hmac;
-use aws_lc_rs::key_wrap::{AES_256, AesKek, KeyWrapPadded};
-use aws_lc_rs::rsa::{
-    OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm, OaepPublicEncryptingKey,
-    PublicEncryptingKey,
-};
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair as _};
-use aws_sdk_kms::Client;
 use aws_sdk_kms::primitives::{Blob, DateTime};
 use aws_sdk_kms::types::{
     AlgorithmSpec, ExpirationModelType, ImportState, ImportType, IncludeKeyMaterial, KeySpec,
-    KeyState, KeyUsageType, MacAlgorithmSpec, MessageType, OriginType, SigningAlgorithmSpec,
-    WrappingKeySpec,
+    KeyState, KeyUsageType, MacAlgorithmSpec, OriginType, SigningAlgorithmSpec, WrappingKeySpec,
 };
 use common::asymmetric::{public_key, random};
+use common::import::*;
 use common::*;
 use trent_testkit::TestServer;
 use trent_types::Timestamp;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
-/// Creates a key of origin EXTERNAL and returns its id.
-async fn external_key(kms: &Client, spec: KeySpec, usage: KeyUsageType) -> String {
-    let meta = kms
-        .create_key()
-        .origin(OriginType::External)
-        .key_spec(spec)
-        .key_usage(usage)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
-    assert_eq!(meta.origin(), Some(&OriginType::External));
-    assert_eq!(meta.key_state(), Some(&KeyState::PendingImport));
-    assert!(!meta.enabled());
-    meta.key_id
-}
-
-/// GetParametersForImport: the wrapping public key (SPKI DER) and the import token.
-async fn parameters(
-    kms: &Client,
-    key: &str,
-    alg: AlgorithmSpec,
-    spec: WrappingKeySpec,
-) -> (Vec<u8>, Vec<u8>) {
-    let out = kms
-        .get_parameters_for_import()
-        .key_id(key)
-        .wrapping_algorithm(alg)
-        .wrapping_key_spec(spec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.key_id(), Some(key_arn(key).as_str()));
-    (
-        out.public_key.unwrap().into_inner(),
-        out.import_token.unwrap().into_inner(),
-    )
-}
-
-fn oaep_wrap(spki: &[u8], alg: &'static OaepAlgorithm, plaintext: &[u8]) -> Vec<u8> {
-    let public =
-        OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(spki).unwrap()).unwrap();
-    let mut out = vec![0u8; public.ciphertext_size()];
-    public
-        .encrypt(alg, plaintext, &mut out, None)
-        .unwrap()
-        .to_vec()
-}
-
-/// Wraps `material` as AWS documents each algorithm: RSAES-OAEP directly, or RSAES-OAEP of
-/// a fresh AES-256 key followed by AES key wrap with padding (RFC 5649) of the material.
-fn wrap(alg: &AlgorithmSpec, spki: &[u8], material: &[u8]) -> Vec<u8> {
-    match alg {
-        AlgorithmSpec::RsaesOaepSha1 => oaep_wrap(spki, &OAEP_SHA1_MGF1SHA1, material),
-        AlgorithmSpec::RsaesOaepSha256 => oaep_wrap(spki, &OAEP_SHA256_MGF1SHA256, material),
-        AlgorithmSpec::RsaAesKeyWrapSha1 | AlgorithmSpec::RsaAesKeyWrapSha256 => {
-            let oaep = if *alg == AlgorithmSpec::RsaAesKeyWrapSha1 {
-                &OAEP_SHA1_MGF1SHA1
-            } else {
-                &OAEP_SHA256_MGF1SHA256
-            };
-            let aes_key = random(32);
-            let mut wrapped = oaep_wrap(spki, oaep, &aes_key);
-            let kek = AesKek::new(&AES_256, &aes_key).unwrap();
-            let mut out = vec![0u8; material.len() + 16];
-            wrapped.extend_from_slice(kek.wrap_with_padding(material, &mut out).unwrap());
-            wrapped
-        }
-        other => panic!("no wrapping for {other}"),
-    }
-}
-
-/// Gets parameters, wraps `material` and imports it, with `valid_to` or without expiry.
-async fn import(
-    kms: &Client,
-    key: &str,
-    alg: AlgorithmSpec,
-    material: &[u8],
-    valid_to: Option<Timestamp>,
-) -> String {
-    let (token, wrapped) = wrapped_for(kms, key, alg, WrappingKeySpec::Rsa2048, material).await;
-    send_import(kms, key, &token, &wrapped, valid_to, None)
-        .await
-        .unwrap()
-}
-
-/// Gets parameters and wraps `material` under them: the token and the wrapped material.
-async fn wrapped_for(
-    kms: &Client,
-    key: &str,
-    alg: AlgorithmSpec,
-    spec: WrappingKeySpec,
-    material: &[u8],
-) -> (Vec<u8>, Vec<u8>) {
-    let (spki, token) = parameters(kms, key, alg.clone(), spec).await;
-    let wrapped = wrap(&alg, &spki, material);
-    (token, wrapped)
-}
-
-async fn send_import(
-    kms: &Client,
-    key: &str,
-    token: &[u8],
-    wrapped: &[u8],
-    valid_to: Option<Timestamp>,
-    import_type: Option<ImportType>,
-) -> Result<String, aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError> {
-    let model = if valid_to.is_some() {
-        ExpirationModelType::KeyMaterialExpires
-    } else {
-        ExpirationModelType::KeyMaterialDoesNotExpire
-    };
-    kms.import_key_material()
-        .key_id(key)
-        .import_token(Blob::new(token))
-        .encrypted_key_material(Blob::new(wrapped))
-        .expiration_model(model)
-        .set_valid_to(valid_to.map(|t| DateTime::from_millis(t.millis())))
-        .set_import_type(import_type)
-        .send()
-        .await
-        .map(|out| {
-            assert_eq!(out.key_id(), Some(key_arn(key).as_str()));
-            out.key_material_id.unwrap()
-        })
-        .map_err(|e| e.into_service_error())
-}
-
-/// Opens a symmetric ciphertext of Trent's with the raw material, as anyone holding the
-/// material could: the blob's layout is Trent's, the AES-256-GCM is standard.
-fn open_outside(material: &[u8], blob: &[u8]) -> Vec<u8> {
-    let id_len = usize::from(blob[1]);
-    let header = 2 + id_len + 32;
-    let nonce = Nonce::try_assume_unique_for_key(&blob[header..header + 12]).unwrap();
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, material).unwrap());
-    let mut in_out = blob[header + 12..].to_vec();
-    let aad = Aad::from(blob[..header + 12].to_vec());
-    key.open_in_place(nonce, aad, &mut in_out).unwrap().to_vec()
-}
-
 #[tokio::test]
 async fn symmetric_material_imports_with_both_oaep_hashes() {
     let server = TestServer::start().await;
     let kms = server.client();
     for alg in [AlgorithmSpec::RsaesOaepSha1, AlgorithmSpec::RsaesOaepSha256] {
-        let key = external_key(
-            &kms,
-            KeySpec::SymmetricDefault,
-            KeyUsageType::EncryptDecrypt,
-        )
-        .await;
+        let key = symmetric_external(&kms).await;
         // Nothing to encrypt with yet.
         let e = fail(
             kms.encrypt()
@@ -282,12 +129,13 @@ async fn rsa_and_ecc_private_keys_import_with_rsa_aes_key_wrap() {
     let key = external_key(&kms, KeySpec::Rsa2048, KeyUsageType::SignVerify).await;
     // RSA private keys need an RSA_AES_KEY_WRAP algorithm.
     let e = fail(
-        kms.get_parameters_for_import()
-            .key_id(&key)
-            .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-            .wrapping_key_spec(WrappingKeySpec::Rsa4096)
-            .send()
-            .await,
+        try_parameters(
+            &kms,
+            &key,
+            AlgorithmSpec::RsaesOaepSha256,
+            WrappingKeySpec::Rsa4096,
+        )
+        .await,
     );
     assert_eq!(code(&e), "ValidationException", "{e:?}");
     import(
@@ -340,24 +188,7 @@ async fn rsa_and_ecc_private_keys_import_with_rsa_aes_key_wrap() {
         .await
         .unwrap_err();
     assert!(e.is_incorrect_key_material_exception(), "{e:?}");
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::PendingImport)
-    );
-}
-
-async fn sign(kms: &Client, key: &str, alg: SigningAlgorithmSpec, message: &[u8]) -> Vec<u8> {
-    kms.sign()
-        .key_id(key)
-        .signing_algorithm(alg)
-        .message_type(MessageType::Raw)
-        .message(Blob::new(message))
-        .send()
-        .await
-        .unwrap()
-        .signature
-        .unwrap()
-        .into_inner()
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
 }
 
 #[tokio::test]
@@ -365,12 +196,7 @@ async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_aga
     // Jobs run once at startup, then only when the test runs them.
     let server = TestServer::start_without_jobs().await;
     let kms = clock_client(&server, REGION);
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
+    let key = symmetric_external(&kms).await;
     let material = random(32);
     let valid_to = Timestamp::from_millis(server.now().millis() + 86_400_000);
     let material_id = import(
@@ -406,10 +232,7 @@ async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_aga
             .await,
     );
     assert!(e.is_kms_invalid_state_exception(), "{e:?}");
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::Enabled)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::Enabled);
 
     // The job deletes the material: the key is pending import.
     assert_eq!(
@@ -454,10 +277,7 @@ async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_aga
     // The same material again: the same id, and the old ciphertext decrypts.
     let again = import(&kms, &key, AlgorithmSpec::RsaesOaepSha256, &material, None).await;
     assert_eq!(again, material_id);
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::Enabled)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::Enabled);
     assert_eq!(decrypt(&kms, &blob, &[]).await, b"before");
     assert_eq!(
         server.service().expire_imported_material().await.unwrap(),
@@ -481,12 +301,7 @@ async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_aga
 async fn the_expiry_job_runs_on_its_own() {
     let server = TestServer::start().await;
     let kms = clock_client(&server, REGION);
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
+    let key = symmetric_external(&kms).await;
     let valid_to = Timestamp::from_millis(server.now().millis() + 3_600_000);
     import(
         &kms,
@@ -510,18 +325,8 @@ async fn the_expiry_job_runs_on_its_own() {
 async fn import_tokens_are_bound_to_their_key_and_refuse_tampering() {
     let server = TestServer::start().await;
     let kms = server.client();
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
-    let other = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
+    let key = symmetric_external(&kms).await;
+    let other = symmetric_external(&kms).await;
     let alg = AlgorithmSpec::RsaesOaepSha256;
     let (spki, token) = parameters(&kms, &key, alg.clone(), WrappingKeySpec::Rsa2048).await;
     let material = random(32);
@@ -561,29 +366,18 @@ async fn import_tokens_are_bound_to_their_key_and_refuse_tampering() {
         .unwrap_err();
     assert!(e.is_invalid_ciphertext_exception(), "{e:?}");
     // Nothing changed; the genuine pair still works.
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::PendingImport)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
     send_import(&kms, &key, &token, &wrapped, None, None)
         .await
         .unwrap();
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::Enabled)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::Enabled);
 }
 
 #[tokio::test]
 async fn deleted_material_leaves_the_key_pending_import_until_it_returns() {
     let server = TestServer::start().await;
     let kms = server.client();
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
+    let key = symmetric_external(&kms).await;
     let material = random(32);
     let id = import(&kms, &key, AlgorithmSpec::RsaesOaepSha1, &material, None).await;
     let blob = encrypt(&kms, &key, b"kept", &[]).await;
@@ -596,10 +390,7 @@ async fn deleted_material_leaves_the_key_pending_import_until_it_returns() {
         .unwrap();
     assert_eq!(out.key_id(), Some(key_arn(&key).as_str()));
     assert_eq!(out.key_material_id(), Some(id.as_str()));
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::PendingImport)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
     let e = fail(
         kms.decrypt()
             .ciphertext_blob(Blob::new(blob.clone()))
@@ -620,12 +411,13 @@ async fn deleted_material_leaves_the_key_pending_import_until_it_returns() {
     );
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
     let e = fail(
-        kms.get_parameters_for_import()
-            .key_id(&generated)
-            .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-            .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-            .send()
-            .await,
+        try_parameters(
+            &kms,
+            &generated,
+            AlgorithmSpec::RsaesOaepSha256,
+            WrappingKeySpec::Rsa2048,
+        )
+        .await,
     );
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
 
@@ -637,12 +429,7 @@ async fn deleted_material_leaves_the_key_pending_import_until_it_returns() {
 async fn imported_symmetric_keys_rotate_to_new_imported_material() {
     let server = TestServer::start().await;
     let kms = server.client();
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
+    let key = symmetric_external(&kms).await;
     let first = random(32);
     let first_id = import(&kms, &key, AlgorithmSpec::RsaesOaepSha256, &first, None).await;
     let old = encrypt(&kms, &key, b"old", &[]).await;
@@ -766,19 +553,8 @@ async fn imported_symmetric_keys_rotate_to_new_imported_material() {
 async fn requests_aws_refuses_are_refused_and_change_nothing() {
     let server = TestServer::start().await;
     let kms = server.client();
-    let key = external_key(
-        &kms,
-        KeySpec::SymmetricDefault,
-        KeyUsageType::EncryptDecrypt,
-    )
-    .await;
-    let params = |alg: AlgorithmSpec, spec: WrappingKeySpec| {
-        kms.get_parameters_for_import()
-            .key_id(&key)
-            .wrapping_algorithm(alg)
-            .wrapping_key_spec(spec)
-            .send()
-    };
+    let key = symmetric_external(&kms).await;
+    let params = |alg, spec| try_parameters(&kms, &key, alg, spec);
     for (alg, spec) in [
         (AlgorithmSpec::Sm2Pke, WrappingKeySpec::Rsa2048),
         (AlgorithmSpec::RsaesOaepSha256, WrappingKeySpec::Sm2),
@@ -836,10 +612,7 @@ async fn requests_aws_refuses_are_refused_and_change_nothing() {
             "{model:?} {valid_to:?}: {e:?}"
         );
     }
-    assert_eq!(
-        describe(&kms, &key).await.key_state(),
-        Some(&KeyState::PendingImport)
-    );
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
     // 365 days is the limit, and the default model expires.
     let out = request(None, Some(now + 365 * 86_400_000)).await.unwrap();
     assert!(out.key_material_id().is_some());
@@ -883,12 +656,13 @@ async fn wrapping_condition_keys_are_checked() {
         .unwrap()
         .key_id;
     let e = fail(
-        kms.get_parameters_for_import()
-            .key_id(&key)
-            .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-            .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-            .send()
-            .await,
+        try_parameters(
+            &kms,
+            &key,
+            AlgorithmSpec::RsaesOaepSha256,
+            WrappingKeySpec::Rsa2048,
+        )
+        .await,
     );
     assert_eq!(code(&e), "AccessDeniedException", "{e:?}");
     let (token, wrapped) = wrapped_for(

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod asymmetric;
+pub mod import;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
