@@ -421,6 +421,16 @@ async fn deleted_material_leaves_the_key_pending_import_until_it_returns() {
     );
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
 
+    // Scheduled for deletion and cancelled, it is still waiting for its material.
+    kms.schedule_key_deletion()
+        .key_id(&key)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    kms.cancel_key_deletion().key_id(&key).send().await.unwrap();
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
+
     import(&kms, &key, AlgorithmSpec::RsaesOaepSha256, &material, None).await;
     assert_eq!(decrypt(&kms, &blob, &[]).await, b"kept");
 }
