@@ -192,6 +192,35 @@ async fn rsa_and_ecc_private_keys_import_with_rsa_aes_key_wrap() {
 }
 
 #[tokio::test]
+async fn sm2_private_keys_import_too() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let material = trent_crypto::KeyMaterial::generate(trent_types::KeySpec::Sm2).unwrap();
+    let spki = trent_crypto::public_key_der(trent_types::KeySpec::Sm2, &material).unwrap();
+    let key = external_key(&kms, KeySpec::Sm2, KeyUsageType::SignVerify).await;
+    import(
+        &kms,
+        &key,
+        AlgorithmSpec::RsaAesKeyWrapSha256,
+        material.expose_secret(),
+        None,
+    )
+    .await;
+    assert_eq!(public_key(&kms, &key).await, spki);
+    let signature = sign(&kms, &key, SigningAlgorithmSpec::Sm2Dsa, b"signed").await;
+    let out = kms
+        .verify()
+        .key_id(&key)
+        .signing_algorithm(SigningAlgorithmSpec::Sm2Dsa)
+        .message(Blob::new("signed"))
+        .signature(Blob::new(signature))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.signature_valid());
+}
+
+#[tokio::test]
 async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_again() {
     // Jobs run once at startup, then only when the test runs them.
     let server = TestServer::start_without_jobs().await;
