@@ -58,6 +58,8 @@ pub struct Conditions<'a> {
     wrapping_key_spec: Option<&'a str>,
     expiration_model: Option<&'a str>,
     valid_to: Option<Timestamp>,
+    replica_region: Option<&'a str>,
+    primary_region: Option<&'a str>,
 }
 
 /// What a CreateKey request asks for, for its `kms:KeySpec`, `kms:KeyUsage`,
@@ -90,6 +92,8 @@ impl<'a> Conditions<'a> {
         wrapping_key_spec: None,
         expiration_model: None,
         valid_to: None,
+        replica_region: None,
+        primary_region: None,
     };
 
     /// `kms:EncryptionContext:KEY` for each pair and `kms:EncryptionContextKeys`.
@@ -177,6 +181,18 @@ impl<'a> Conditions<'a> {
     pub fn expiration(mut self, model: &'a str, valid_to: Option<Timestamp>) -> Self {
         self.expiration_model = Some(model);
         self.valid_to = valid_to;
+        self
+    }
+
+    /// `kms:ReplicaRegion` (ReplicateKey).
+    pub fn replica_region(mut self, region: &'a str) -> Self {
+        self.replica_region = Some(region);
+        self
+    }
+
+    /// `kms:PrimaryRegion` (UpdatePrimaryRegion).
+    pub fn primary_region(mut self, region: &'a str) -> Self {
+        self.primary_region = Some(region);
         self
     }
 
@@ -436,6 +452,8 @@ impl Sources<'_> {
             "kms:wrappingkeyspec" => maybe(b, key, cond.wrapping_key_spec),
             "kms:expirationmodel" => maybe(b, key, cond.expiration_model),
             "kms:validto" => maybe(b, key, cond.valid_to.map(ContextValue::epoch_seconds)),
+            "kms:replicaregion" => maybe(b, key, cond.replica_region),
+            "kms:primaryregion" => maybe(b, key, cond.primary_region),
             "kms:reencryptonsamekey" => match (cond.re_encrypt_other_key, self.key) {
                 (Some(other), Some(this)) => b.value(key, other == this.arn),
                 _ => b,

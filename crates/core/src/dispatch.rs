@@ -78,6 +78,7 @@ impl Service {
             O::ListResourceTags => self.run::<ops::list_resource_tags::Op>(caller, body).await,
             O::PutKeyPolicy => self.run::<ops::put_key_policy::Op>(caller, body).await,
             O::ReEncrypt => self.run::<ops::re_encrypt::Op>(caller, body).await,
+            O::ReplicateKey => self.run::<ops::replicate_key::Op>(caller, body).await,
             O::RotateKeyOnDemand => {
                 self.run::<ops::rotate_key_on_demand::Op>(caller, body)
                     .await
@@ -92,6 +93,10 @@ impl Service {
             O::UpdateAlias => self.run::<ops::update_alias::Op>(caller, body).await,
             O::UpdateKeyDescription => {
                 self.run::<ops::update_key_description::Op>(caller, body)
+                    .await
+            }
+            O::UpdatePrimaryRegion => {
+                self.run::<ops::update_primary_region::Op>(caller, body)
                     .await
             }
             O::Verify => self.run::<ops::verify::Op>(caller, body).await,

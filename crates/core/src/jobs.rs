@@ -1,5 +1,6 @@
 //! Background jobs: reloading identities when the stored ones changed
-//! ([`crate::directory`]), deleting keys whose waiting period has passed, rotating keys whose
+//! ([`crate::directory`]), deleting keys whose waiting period has passed (and starting that of primary keys whose
+//! replicas are gone, [`crate::multi_region`]), rotating keys whose
 //! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), deleting
 //! imported key material whose expiry has passed ([`crate::import`]), and
 //! writing down the key uses noted since the last run.
@@ -11,10 +12,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use trent_audit::{AuditEvent, Resource, UserIdentity};
 use trent_store::{Store, StoreError};
 
-use crate::{Service, keys};
+use crate::Service;
 
 /// Runs the jobs every `interval` until `stop` fires (or its sender is dropped), then writes
 /// down the key uses noted since the last run.
@@ -31,6 +31,9 @@ pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<(
         }
         if let Err(e) = svc.delete_due_keys().await {
             tracing::warn!(error = %e, "key deletion job failed; will retry");
+        }
+        if let Err(e) = svc.start_primary_deletions().await {
+            tracing::warn!(error = %e, "starting the deletion of primary keys failed; will retry");
         }
         if let Err(e) = svc.rotate_due_keys().await {
             tracing::warn!(error = ?e, "key rotation job failed; will retry");
@@ -60,7 +63,7 @@ impl Service {
             };
             let still_due = record.state == trent_types::KeyState::PendingDeletion
                 && record.deletion_date.is_some_and(|d| d <= now);
-            if !still_due {
+            if !still_due || self.hold_primary_with_replicas(&record).await? {
                 continue;
             }
             match self.store().delete_key(&region, &key_id).await {
@@ -70,26 +73,7 @@ impl Service {
             self.invalidate_key(&region, &key_id);
             self.invalidate_aliases_of(&key_id);
             deleted += 1;
-            let arn = keys::record_arn(&record);
-            let mut event = AuditEvent::new(now, "DeleteKey", "");
-            event.event_type = "AwsServiceEvent";
-            event.user_identity = UserIdentity {
-                account_id: Some(record.account.as_str().to_owned()),
-                ..UserIdentity::default()
-            };
-            event.aws_region = region.as_str().to_owned();
-            event.source_ip_address = "kms.amazonaws.com".to_owned();
-            event.user_agent = "kms.amazonaws.com".to_owned();
-            event.recipient_account_id = record.account.as_str().to_owned();
-            event.request_parameters = serde_json::json!({ "keyId": arn });
-            event.resources = vec![Resource {
-                account_id: record.account.as_str().to_owned(),
-                resource_type: "AWS::KMS::Key",
-                arn,
-            }];
-            if self.audit().record_durable(now, event).await.is_err() {
-                tracing::error!("audit event of a key deletion could not be recorded");
-            }
+            self.audit_service_event(&record, "DeleteKey", now).await;
         }
         Ok(deleted)
     }

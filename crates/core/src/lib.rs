@@ -28,6 +28,7 @@ mod identity;
 pub mod import;
 pub mod jobs;
 pub mod keys;
+pub mod multi_region;
 pub mod ops;
 pub mod rotation;
 pub mod state;

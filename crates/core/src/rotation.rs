@@ -4,6 +4,9 @@
 //! [`Service::rotate`], so both generate, seal, store, drop the cached key and leave the same
 //! audit event.
 //!
+//! A multi-Region primary key rotates with its replicas: each gets the same new material
+//! (sealed under its own ARN) in the same transaction.
+//!
 //! A rotation completes inside the call that starts it, in one store transaction: there is
 //! never a rotation "in progress" to report afterwards. Two rotations of one key that race
 //! are told apart by the key's version; the one that loses changes nothing.
@@ -92,21 +95,27 @@ impl Service {
     ) -> Result<Option<KeyRecord>, Error> {
         let now = self.clock().now();
         let arn = keys::record_arn(record);
+        // A multi-Region primary's replicas get the same material in the same transaction.
+        let replicas: Vec<KeyRecord> = match self.related_keys(record).await? {
+            Some(set) if set.primary_region == record.region => set.replicas().cloned().collect(),
+            _ => Vec::new(),
+        };
         let material_id = trent_crypto::random_material_id().map_err(Error::internal)?;
         let material = KeyMaterial::generate_symmetric().map_err(Error::internal)?;
-        let sealed = self
-            .sealer()
-            .seal(&arn, &material_id, &material)
-            .map_err(Error::internal)?;
-        drop(material);
-        let new_material = MaterialRecord {
-            region: record.region.clone(),
-            key_id: record.key_id.clone(),
-            material_id,
-            state: MaterialState::Current,
-            created: now,
-            rotation_type: Some(kind),
-            sealed,
+        let seal = |key: &KeyRecord| -> Result<MaterialRecord, Error> {
+            let sealed = self
+                .sealer()
+                .seal(&keys::record_arn(key), &material_id, &material)
+                .map_err(Error::internal)?;
+            Ok(MaterialRecord {
+                region: key.region.clone(),
+                key_id: key.key_id.clone(),
+                material_id,
+                state: MaterialState::Current,
+                created: now,
+                rotation_type: Some(kind),
+                sealed,
+            })
         };
         let mut rotated = record.clone();
         rotated.current_material = Some(material_id);
@@ -116,15 +125,36 @@ impl Service {
                 next: now.plus_days(r.period_days),
             });
         }
-        match self.store().rotate_key(&rotated, &new_material).await {
+        let mut rotations = vec![(rotated.clone(), seal(record)?)];
+        for replica in &replicas {
+            let mut r = replica.clone();
+            r.current_material = Some(material_id);
+            rotations.push((r, seal(replica)?));
+        }
+        drop(material);
+        let stored = match rotations.as_slice() {
+            [(key, new_material)] => self.store().rotate_key(key, new_material).await,
+            all => self.store().rotate_keys(all).await,
+        };
+        match stored {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Ok(None),
+            // A replica deleted meanwhile: the caller reads the key and its set again.
+            Err(StoreError::NotFound) if !replicas.is_empty() => return Ok(None),
             Err(StoreError::NotFound) => return Err(keys::key_not_found(&arn)),
             Err(e) => return Err(e.into()),
         }
-        self.invalidate_key(&rotated.region, &rotated.key_id);
+        for (key, _) in &rotations {
+            self.invalidate_key(&key.region, &key.key_id);
+        }
         rotated.version += 1;
         self.audit_rotation(now, record, &rotated, kind, arn).await;
+        for replica in &replicas {
+            let mut after = replica.clone();
+            after.current_material = Some(material_id);
+            self.audit_rotation(now, replica, &after, kind, keys::record_arn(replica))
+                .await;
+        }
         Ok(Some(rotated))
     }
 

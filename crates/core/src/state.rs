@@ -6,6 +6,10 @@
 //!      |       DisableKey                <---------------------
 //!      +------------------------------->  CancelKeyDeletion (returns to Disabled)
 //! ```
+//!
+//! A multi-Region primary key with replicas goes to PendingReplicaDeletion instead of
+//! PendingDeletion, and on to PendingDeletion when its last replica is deleted (the job);
+//! CancelKeyDeletion returns it to Disabled as well.
 
 use trent_api::ErrorKind;
 use trent_types::KeyState;

@@ -21,6 +21,7 @@ mod grants;
 mod identities;
 mod imports;
 mod keys;
+mod multi_region;
 mod rotation;
 mod usage;
 
@@ -36,6 +37,10 @@ pub use imports::imported_material;
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
+};
+pub use multi_region::{
+    create_replica_key, keys_awaiting_replica_deletion, multi_region_keys, rotate_keys,
+    update_primary_region,
 };
 pub use rotation::{keys_due_for_rotation, rotate_key};
 pub use usage::key_uses;
@@ -56,6 +61,11 @@ pub async fn run<S: Store>(store: &S) {
     rotate_key(store).await;
     keys_due_for_rotation(store).await;
     imported_material(store).await;
+    multi_region_keys(store).await;
+    create_replica_key(store).await;
+    rotate_keys(store).await;
+    update_primary_region(store).await;
+    keys_awaiting_replica_deletion(store).await;
     key_uses(store).await;
     aliases(store).await;
     list_aliases(store).await;

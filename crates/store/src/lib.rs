@@ -23,8 +23,8 @@ pub use identity_records::{
 };
 pub use records::{
     AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantRecord,
-    ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, Page,
-    StoreError, Tag,
+    ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    MultiRegionKeys, Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{
@@ -38,8 +38,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Send + Sync + 'static {
     // ---- keys -------------------------------------------------------------------------
 
-    /// Inserts a new key with its first material and its tags, atomically.
-    /// `Conflict` if a key with that id already exists in the region.
+    /// Inserts a new key with its first material and its tags, atomically. A multi-Region
+    /// key (`key.multi_region`) becomes the primary of a new set of related keys.
+    /// `Conflict` if a key with that id already exists in the region, or (multi-Region) in
+    /// any region.
     fn create_key(
         &self,
         key: &KeyRecord,
@@ -60,8 +62,9 @@ pub trait Store: Send + Sync + 'static {
     /// `NotFound` if the key is gone, `Conflict` if the version moved.
     fn update_key(&self, key: &KeyRecord) -> impl Future<Output = Result<()>> + Send;
 
-    /// Removes a key with everything that belongs to it (materials, aliases, tags).
-    /// `NotFound` if there is no such key.
+    /// Removes a key with everything that belongs to it (materials, aliases, tags; for the
+    /// last of a set of related multi-Region keys, the set). `NotFound` if there is no such
+    /// key.
     fn delete_key(
         &self,
         region: &Region,
@@ -167,6 +170,53 @@ pub trait Store: Send + Sync + 'static {
         &self,
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<(Region, KeyId, MaterialId)>>> + Send;
+
+    // ---- multi-Region keys --------------------------------------------------------------
+
+    /// The related keys of a multi-Region key id in every region, and which is the primary;
+    /// `None` if no multi-Region key has this id.
+    fn multi_region_keys(
+        &self,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Option<MultiRegionKeys>>> + Send;
+
+    /// Inserts a replica of a multi-Region key with its materials (every material of the
+    /// primary, sealed for the replica) and its tags, atomically, provided `primary` is still
+    /// the stored primary of that key id, at the version the caller read (so no rotation
+    /// slipped in between). The primary's version moves on as by [`Store::update_key`] (its
+    /// other fields are written as given), so a change of the primary that read it before —
+    /// a rotation, which must reach the new replica — is refused. `NotFound` if the primary
+    /// is gone; `Conflict` if a key with that id exists in the replica's region, if the
+    /// primary changed or is no longer the primary; nothing changes then.
+    fn create_replica_key(
+        &self,
+        primary: &KeyRecord,
+        replica: &KeyRecord,
+        materials: &[MaterialRecord],
+        tags: &[Tag],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Rotates several keys (a multi-Region key and its replicas) together, each as by
+    /// [`Store::rotate_key`]: all of them or, on any error, none.
+    fn rotate_keys(
+        &self,
+        rotations: &[(KeyRecord, MaterialRecord)],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Makes `new_primary` the primary of its multi-Region key in place of `old_primary`, and
+    /// replaces both keys' mutable fields as by [`Store::update_key`], atomically.
+    /// `NotFound` if either key is gone; `Conflict` if either version moved, if the two are
+    /// not related keys, or if `old_primary` is no longer the primary; nothing changes then.
+    fn update_primary_region(
+        &self,
+        old_primary: &KeyRecord,
+        new_primary: &KeyRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Keys in state PendingReplicaDeletion that no longer have any related key, any region.
+    fn keys_awaiting_replica_deletion(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(Region, KeyId)>>> + Send;
 
     // ---- last use -----------------------------------------------------------------------
 
@@ -533,6 +583,36 @@ impl Store for AnyStore {
         now: Timestamp,
     ) -> Result<Vec<(Region, KeyId, MaterialId)>> {
         delegate!(self.imported_materials_expired(now))
+    }
+
+    async fn multi_region_keys(&self, key_id: &KeyId) -> Result<Option<MultiRegionKeys>> {
+        delegate!(self.multi_region_keys(key_id))
+    }
+
+    async fn create_replica_key(
+        &self,
+        primary: &KeyRecord,
+        replica: &KeyRecord,
+        materials: &[MaterialRecord],
+        tags: &[Tag],
+    ) -> Result<()> {
+        delegate!(self.create_replica_key(primary, replica, materials, tags))
+    }
+
+    async fn rotate_keys(&self, rotations: &[(KeyRecord, MaterialRecord)]) -> Result<()> {
+        delegate!(self.rotate_keys(rotations))
+    }
+
+    async fn update_primary_region(
+        &self,
+        old_primary: &KeyRecord,
+        new_primary: &KeyRecord,
+    ) -> Result<()> {
+        delegate!(self.update_primary_region(old_primary, new_primary))
+    }
+
+    async fn keys_awaiting_replica_deletion(&self) -> Result<Vec<(Region, KeyId)>> {
+        delegate!(self.keys_awaiting_replica_deletion())
     }
 
     async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {

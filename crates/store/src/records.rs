@@ -49,6 +49,36 @@ pub struct KeyRecord {
     pub version: i64,
 }
 
+/// A set of related multi-Region keys: one key id, one key in each of several regions, each
+/// with its own policy, tags, aliases and state but the same key material.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MultiRegionKeys {
+    pub key_id: KeyId,
+    pub account: AccountId,
+    /// Where the primary key is; every other key is a replica.
+    pub primary_region: Region,
+    /// The primary and its replicas, ordered by region.
+    pub keys: Vec<KeyRecord>,
+}
+
+impl MultiRegionKeys {
+    /// The primary key. `None` only between the deletion of a primary (which waits for its
+    /// replicas) and that of the set.
+    pub fn primary(&self) -> Option<&KeyRecord> {
+        self.keys.iter().find(|k| k.region == self.primary_region)
+    }
+
+    /// Every key but the primary, ordered by region.
+    pub fn replicas(&self) -> impl Iterator<Item = &KeyRecord> {
+        self.keys.iter().filter(|k| k.region != self.primary_region)
+    }
+
+    /// The related key in `region`, if there is one.
+    pub fn in_region(&self, region: &Region) -> Option<&KeyRecord> {
+        self.keys.iter().find(|k| &k.region == region)
+    }
+}
+
 /// A key's automatic rotation schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AutoRotation {

@@ -36,8 +36,8 @@ use self::rows::{
 use crate::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
     GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord,
-    MaterialRecord, MaterialState, Page, PrincipalRecord, Result, Store, StoreError,
-    StoredIdentities, Tag,
+    MaterialRecord, MaterialState, MultiRegionKeys, Page, PrincipalRecord, Result, Store,
+    StoreError, StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -55,7 +55,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0003_key_usage.sql"),
     include_str!("sqlite/0004_grants.sql"),
     include_str!("sqlite/0005_identities.sql"),
-    include_str!("sqlite/0006_import.sql"),
+    include_str!("sqlite/0006_multi_region.sql"),
+    include_str!("sqlite/0007_import.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -212,6 +213,9 @@ macro_rules! audit_columns {
     };
 }
 
+// After the column macros, which it uses.
+mod multi_region;
+
 impl Store for SqliteStore {
     async fn create_key(
         &self,
@@ -226,6 +230,9 @@ impl Store for SqliteStore {
         }
         let mut tx = self.write().await?;
         insert_key(&mut tx, key).await?;
+        if key.multi_region {
+            multi_region::insert_set(&mut tx, key).await?;
+        }
         insert_material(&mut tx, material).await?;
         upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
         tx.commit().await.map_err(db_error)
@@ -254,18 +261,20 @@ impl Store for SqliteStore {
     }
 
     async fn delete_key(&self, region: &Region, key_id: &KeyId) -> Result<()> {
+        let mut tx = self.write().await?;
         // Materials, aliases and tags go with it: ON DELETE CASCADE.
         let deleted = sqlx::query("DELETE FROM keys WHERE region = ? AND key_id = ?")
             .bind(region.as_str())
             .bind(key_id.as_str())
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?
             .rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        multi_region::delete_set_if_empty(&mut tx, key_id).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn list_keys(
@@ -304,14 +313,7 @@ impl Store for SqliteStore {
         .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    column(row, "region", Region::parse)?,
-                    column(row, "key_id", KeyId::parse)?,
-                ))
-            })
-            .collect()
+        key_refs(&rows)
     }
 
     async fn keys_due_for_rotation(&self, now: Timestamp) -> Result<Vec<(Region, KeyId)>> {
@@ -324,14 +326,7 @@ impl Store for SqliteStore {
         .fetch_all(self.reader())
         .await
         .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    column(row, "region", Region::parse)?,
-                    column(row, "key_id", KeyId::parse)?,
-                ))
-            })
-            .collect()
+        key_refs(&rows)
     }
 
     async fn materials(&self, region: &Region, key_id: &KeyId) -> Result<Vec<MaterialRecord>> {
@@ -351,28 +346,35 @@ impl Store for SqliteStore {
     }
 
     async fn rotate_key(&self, key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
-        if material.region != key.region || material.key_id != key.key_id {
-            return Err(StoreError::Other(
-                "material record names another key".into(),
-            ));
-        }
-        if material.state != MaterialState::Current
-            || key.current_material != Some(material.material_id)
-        {
-            return Err(StoreError::Other(
-                "a rotation's material must be the key's current material".into(),
-            ));
+        check_rotation(key, material)?;
+        let mut tx = self.write().await?;
+        rotate_in(&mut tx, key, material).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn multi_region_keys(&self, key_id: &KeyId) -> Result<Option<MultiRegionKeys>> {
+        self.select_multi_region_keys(key_id).await
+    }
+
+    async fn create_replica_key(
+        &self,
+        primary: &KeyRecord,
+        replica: &KeyRecord,
+        materials: &[MaterialRecord],
+        tags: &[Tag],
+    ) -> Result<()> {
+        self.insert_replica_key(primary, replica, materials, tags)
+            .await
+    }
+
+    async fn rotate_keys(&self, rotations: &[(KeyRecord, MaterialRecord)]) -> Result<()> {
+        for (key, material) in rotations {
+            check_rotation(key, material)?;
         }
         let mut tx = self.write().await?;
-        update_key_fields(&mut tx, key).await?;
-        sqlx::query("UPDATE materials SET state = ? WHERE region = ? AND key_id = ?")
-            .bind(MaterialState::NonCurrent.as_str())
-            .bind(key.region.as_str())
-            .bind(key.key_id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        insert_material(&mut tx, material).await?;
+        for (key, material) in rotations {
+            rotate_in(&mut tx, key, material).await?;
+        }
         tx.commit().await.map_err(db_error)
     }
 
@@ -419,6 +421,18 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Vec<(Region, KeyId, MaterialId)>> {
         self.select_expired_imports(now).await
+    }
+
+    async fn update_primary_region(
+        &self,
+        old_primary: &KeyRecord,
+        new_primary: &KeyRecord,
+    ) -> Result<()> {
+        self.swap_primary(old_primary, new_primary).await
+    }
+
+    async fn keys_awaiting_replica_deletion(&self) -> Result<Vec<(Region, KeyId)>> {
+        self.select_keys_awaiting_replica_deletion().await
     }
 
     async fn record_key_uses(&self, uses: &[KeyUseRecord]) -> Result<()> {
@@ -973,6 +987,53 @@ async fn upsert_tags(
         .map_err(db_error)?;
     }
     Ok(())
+}
+
+/// `(region, key_id)` of each row.
+fn key_refs(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<(Region, KeyId)>> {
+    rows.iter()
+        .map(|row| {
+            Ok((
+                column(row, "region", Region::parse)?,
+                column(row, "key_id", KeyId::parse)?,
+            ))
+        })
+        .collect()
+}
+
+/// Refuses a rotation whose material is not the key's new current one.
+fn check_rotation(key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
+    if material.region != key.region || material.key_id != key.key_id {
+        return Err(StoreError::Other(
+            "material record names another key".into(),
+        ));
+    }
+    if material.state != MaterialState::Current
+        || key.current_material != Some(material.material_id)
+    {
+        return Err(StoreError::Other(
+            "a rotation's material must be the key's current material".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One rotation inside a transaction: the key's fields (version-checked), its materials
+/// NON_CURRENT, the new one added.
+async fn rotate_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+) -> Result<()> {
+    update_key_fields(tx, key).await?;
+    sqlx::query("UPDATE materials SET state = ? WHERE region = ? AND key_id = ?")
+        .bind(MaterialState::NonCurrent.as_str())
+        .bind(key.region.as_str())
+        .bind(key.key_id.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    insert_material(tx, material).await
 }
 
 /// One more row than the page holds, to learn whether anything follows it.

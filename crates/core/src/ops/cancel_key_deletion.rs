@@ -42,7 +42,10 @@ impl Handler for Op {
         let (_, arn) = cx
             .svc
             .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, arn| {
-                if key.state != KeyState::PendingDeletion {
+                if !matches!(
+                    key.state,
+                    KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
+                ) {
                     return Err(Error::invalid_state(format!(
                         "{arn} is not pending deletion."
                     )));

@@ -169,6 +169,8 @@ pub fn non_empty<T: Copy>(list: &[T]) -> Option<Vec<T>> {
 /// The `KeyMetadata` KMS returns for a key.
 pub fn key_metadata(record: &KeyRecord) -> KeyMetadata {
     let pending = record.state == KeyState::PendingDeletion;
+    // A primary waiting for its replicas shows its waiting period, not yet a date.
+    let waiting = pending || record.state == KeyState::PendingReplicaDeletion;
     let algorithms = trent_crypto::spec::algorithms(record.key_spec, record.key_usage);
     KeyMetadata {
         aws_account_id: Some(record.account.as_str().to_owned()),
@@ -182,7 +184,7 @@ pub fn key_metadata(record: &KeyRecord) -> KeyMetadata {
         deletion_date: record.deletion_date.filter(|_| pending),
         pending_deletion_window_in_days: record
             .pending_window_days
-            .filter(|_| pending)
+            .filter(|_| waiting)
             .map(i64::from),
         origin: Some(record.origin),
         key_manager: Some(KeyManagerType::Customer),

@@ -5,12 +5,16 @@ use trent_api::ops::create_key::{Request, Response};
 use trent_api::{ErrorKind, Operation};
 use trent_crypto::KeyMaterial;
 use trent_policy::Policy;
-use trent_store::{KeyRecord, MaterialRecord, MaterialState, Store, StoreError};
-use trent_types::{CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, Origin};
+use trent_store::{
+    KeyRecord, MaterialRecord, MaterialState, MultiRegionKeys, Store, StoreError, Tag,
+};
+use trent_types::{
+    AccountId, CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, Origin, Timestamp,
+};
 
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, tags};
 use crate::authz::{Conditions, KeyFacts, NewKey};
-use crate::{Error, Result, authz, keys, state};
+use crate::{Error, Result, authz, keys, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -64,6 +68,16 @@ impl Handler for Op {
         if !tags.is_empty() {
             authz::authorize_identity(cx.caller, "kms:TagResource", "*", false, &conditions, now)?;
         }
+        let multi_region = req.multi_region.unwrap_or(false);
+        // AWS keeps multi-Region keys out of custom key stores.
+        let custom_store = req.custom_key_store_id.is_some()
+            || matches!(origin, Origin::AwsCloudhsm | Origin::ExternalKeyStore);
+        if multi_region && custom_store {
+            return Err(Error::new(
+                ErrorKind::UnsupportedOperation,
+                "Multi-Region keys cannot be created in a custom key store.",
+            ));
+        }
         if let Some(id) = req.custom_key_store_id.as_deref() {
             return Err(Error::new(
                 ErrorKind::CustomKeyStoreNotFound,
@@ -80,6 +94,9 @@ impl Handler for Op {
                     ),
                 ));
             }
+            Origin::External if multi_region => {
+                return Err(unsupported("Multi-Region keys with imported key material"));
+            }
             Origin::External => {}
             other => {
                 return Err(Error::new(
@@ -88,23 +105,10 @@ impl Handler for Op {
                 ));
             }
         }
-        if req.multi_region == Some(true) {
-            return Err(unsupported("Multi-Region keys"));
-        }
         let account = cx.caller.account().clone();
         // The lockout check applies to a policy the caller gives, not to the default one.
         let check_lockout = req.policy.is_some() && !bypass;
-        let (policy_text, policy) = match req.policy {
-            Some(text) => {
-                let parsed = key_policy(&text)?;
-                (text, parsed)
-            }
-            None => {
-                let text = Policy::default_key_policy(&account);
-                let parsed = Policy::parse_key_policy(&text).map_err(Error::internal)?;
-                (text, parsed)
-            }
-        };
+        let (policy_text, policy) = policy_or_default(req.policy, &account)?;
         if tags.len() > MAX_TAGS {
             return Err(Error::new(
                 ErrorKind::Tag,
@@ -112,7 +116,11 @@ impl Handler for Op {
             ));
         }
 
-        let key_id = KeyId::new_random();
+        let key_id = if multi_region {
+            KeyId::new_multi_region()
+        } else {
+            KeyId::new_random()
+        };
         let material_id = trent_crypto::random_material_id().map_err(Error::internal)?;
         // A key for imported material has none until ImportKeyMaterial brings it.
         let external = origin == Origin::External;
@@ -133,22 +141,14 @@ impl Handler for Op {
             deletion_date: None,
             pending_window_days: None,
             policy: policy_text,
-            multi_region: false,
+            multi_region,
             current_material: (!external).then_some(material_id),
             rotation: None,
             version: 1,
         };
         let arn = keys::record_arn(&record);
         if check_lockout {
-            let key = KeyFacts {
-                record: &record,
-                arn: &arn,
-                policy: Some(&policy),
-                tags: &tags,
-                aliases: Some(&[]),
-                grants: &[],
-            };
-            authz::lockout_check(cx.caller, &policy, &key, now)?;
+            new_key_lockout_check(cx, &policy, &record, &arn, &tags, now)?;
         }
         if external {
             store_key(cx.svc.store().create_key_without_material(&record, &tags)).await?;
@@ -183,8 +183,20 @@ impl Handler for Op {
         };
         store_key(cx.svc.store().create_key(&record, &material, &tags)).await?;
         cx.touched(&arn);
+        let mut metadata = key_metadata(&record);
+        if multi_region {
+            // A new primary, with no replica yet.
+            let set = MultiRegionKeys {
+                key_id: record.key_id.clone(),
+                account: record.account.clone(),
+                primary_region: record.region.clone(),
+                keys: vec![record.clone()],
+            };
+            metadata.multi_region_configuration =
+                Some(multi_region::configuration(&set, &record.region));
+        }
         Ok(Response {
-            key_metadata: Some(key_metadata(&record)),
+            key_metadata: Some(metadata),
         })
     }
 }
@@ -233,6 +245,45 @@ fn unsupported(what: &str) -> Error {
         ErrorKind::UnsupportedOperation,
         format!("{what} is not supported by this Trent server yet."),
     )
+}
+
+/// The policy of a new key (CreateKey, ReplicateKey): the document given, parsed, or AWS's
+/// default key policy for `account`.
+pub(crate) fn policy_or_default(
+    given: Option<String>,
+    account: &AccountId,
+) -> Result<(String, Policy)> {
+    match given {
+        Some(text) => {
+            let parsed = key_policy(&text)?;
+            Ok((text, parsed))
+        }
+        None => {
+            let text = Policy::default_key_policy(account);
+            let parsed = Policy::parse_key_policy(&text).map_err(Error::internal)?;
+            Ok((text, parsed))
+        }
+    }
+}
+
+/// The policy lockout safety check for a key about to be created with `policy`.
+pub(crate) fn new_key_lockout_check(
+    cx: &Ctx<'_>,
+    policy: &Policy,
+    record: &KeyRecord,
+    arn: &str,
+    tags: &[Tag],
+    now: Timestamp,
+) -> Result<()> {
+    let key = KeyFacts {
+        record,
+        arn,
+        policy: Some(policy),
+        tags,
+        aliases: Some(&[]),
+        grants: &[],
+    };
+    authz::lockout_check(cx.caller, policy, &key, now)
 }
 
 /// A key policy document parsed, or `MalformedPolicyDocumentException` saying what is wrong

@@ -8,7 +8,7 @@ use trent_types::Origin;
 
 use super::{Ctx, Handler, OpSpec, key_metadata, need};
 use crate::authz::Conditions;
-use crate::{Result, import, state};
+use crate::{Result, import, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -43,6 +43,10 @@ impl Handler for Op {
                 .await?;
             metadata.expiration_model = import::expiration_model(&imported);
             metadata.valid_to = import::key_expiry(&imported);
+        }
+        if let Some(set) = cx.svc.related_keys(&record).await? {
+            metadata.multi_region_configuration =
+                Some(multi_region::configuration(&set, &record.region));
         }
         Ok(Response {
             key_metadata: Some(metadata),

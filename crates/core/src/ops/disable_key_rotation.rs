@@ -8,7 +8,7 @@ use trent_api::ops::disable_key_rotation::{Request, Response};
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
 use crate::rotation::check_rotatable;
-use crate::{Result, state};
+use crate::{Result, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -30,8 +30,11 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        // Replicas share their primary's rotation, which only the primary manages.
+        let related = cx.svc.related_keys_of(cx.caller, key_ref).await?;
         cx.svc
             .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
+                multi_region::refuse_replica(related.as_ref(), key)?;
                 check_rotatable(key)?;
                 key.rotation = None;
                 Ok(())

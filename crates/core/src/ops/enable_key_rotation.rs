@@ -8,7 +8,7 @@ use trent_api::ops::enable_key_rotation::{Request, Response};
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
 use crate::rotation::{DEFAULT_PERIOD_DAYS, check_rotatable, schedule};
-use crate::{Error, Result, state};
+use crate::{Error, Result, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -40,8 +40,11 @@ impl Handler for Op {
                 .map_err(|_| Error::internal("RotationPeriodInDays passed validation"))?,
         };
         let now = cx.svc.clock().now();
+        // Replicas share their primary's rotation, which only the primary manages.
+        let related = cx.svc.related_keys_of(cx.caller, key_ref).await?;
         cx.svc
             .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
+                multi_region::refuse_replica(related.as_ref(), key)?;
                 check_rotatable(key)?;
                 key.rotation = Some(schedule(key.rotation, period, now));
                 Ok(())

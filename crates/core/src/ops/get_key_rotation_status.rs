@@ -33,13 +33,20 @@ impl Handler for Op {
             .svc
             .preflight_record(cx, &Self::SPEC, key_ref, &Conditions::NONE)
             .await?;
+        // A replica shares its primary's automatic rotation, which the primary holds.
+        let rotation = match cx.svc.related_keys(&record).await? {
+            Some(set) if set.primary_region != record.region => {
+                set.primary().and_then(|p| p.rotation)
+            }
+            _ => record.rotation,
+        };
         // A rotation completes within the call that starts it, so none is ever in progress:
         // OnDemandRotationStartDate never appears.
         Ok(Response {
             key_id: Some(arn),
-            key_rotation_enabled: Some(record.rotation.is_some()),
-            rotation_period_in_days: record.rotation.map(|r| i64::from(r.period_days)),
-            next_rotation_date: record.rotation.map(|r| r.next),
+            key_rotation_enabled: Some(rotation.is_some()),
+            rotation_period_in_days: rotation.map(|r| i64::from(r.period_days)),
+            next_rotation_date: rotation.map(|r| r.next),
             on_demand_rotation_start_date: None,
         })
     }

@@ -11,7 +11,7 @@ use trent_types::RotationType;
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
 use crate::rotation::{self, ON_DEMAND_LIMIT, check_rotatable};
-use crate::{Error, Result, state};
+use crate::{Error, Result, multi_region, state};
 
 #[derive(Debug)]
 pub struct Op;
@@ -50,6 +50,7 @@ impl Handler for Op {
                     format!("{arn} is being rotated by another request. Retry later."),
                 ));
             }
+            multi_region::refuse_replica(cx.svc.related_keys(&record).await?.as_ref(), &record)?;
             // An imported symmetric key rotates to the new material imported into it.
             let imported = rotation::imports_rotate(&record);
             if !imported {

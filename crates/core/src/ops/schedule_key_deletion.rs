@@ -1,5 +1,8 @@
 //! ScheduleKeyDeletion: the key is disabled at once and deleted when its waiting period
 //! (7 to 30 days, 30 by default) has passed, unless CancelKeyDeletion comes first.
+//!
+//! A multi-Region primary key that still has replicas waits in PendingReplicaDeletion instead:
+//! its waiting period begins when its last replica is deleted ([`crate::multi_region`]).
 
 use serde_json::{Value, json};
 use trent_api::Operation;
@@ -44,19 +47,29 @@ impl Handler for Op {
         };
         let conditions = Conditions::NONE.pending_window_in_days(days);
         let deletion_date = cx.svc.clock().now().plus_days(days);
-        let (_, arn) = cx
+        // A multi-Region primary with replicas waits for them before its period begins.
+        let related = cx.svc.related_keys_of(cx.caller, key_ref).await?;
+        let (key, arn) = cx
             .svc
             .change_key(cx, &Self::SPEC, key_ref, &conditions, |key, _| {
-                key.state = KeyState::PendingDeletion;
-                key.deletion_date = Some(deletion_date);
+                let has_replicas = related.as_ref().is_some_and(|set| {
+                    set.primary_region == key.region && set.replicas().next().is_some()
+                });
+                if has_replicas {
+                    key.state = KeyState::PendingReplicaDeletion;
+                    key.deletion_date = None;
+                } else {
+                    key.state = KeyState::PendingDeletion;
+                    key.deletion_date = Some(deletion_date);
+                }
                 key.pending_window_days = Some(days);
                 Ok(())
             })
             .await?;
         Ok(Response {
             key_id: Some(arn),
-            deletion_date: Some(deletion_date),
-            key_state: Some(KeyState::PendingDeletion),
+            deletion_date: key.deletion_date,
+            key_state: Some(key.state),
             pending_window_in_days: Some(i64::from(days)),
         })
     }

@@ -1,4 +1,4 @@
--- Trent store schema, version 6: imported key material. Shipped: never edit, add the next file instead.
+-- Trent store schema, version 7: imported key material. Shipped: never edit, add the next file instead.
 
 -- Every material ever imported into a key of origin EXTERNAL, whether or not it is there now:
 -- a material deleted or expired keeps its row (PENDING_IMPORT) until the same material comes
