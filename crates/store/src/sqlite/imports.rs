@@ -1,4 +1,4 @@
-//! Imported key material in SQLite: the `imported_materials` table of migration 0006, kept in
+//! Imported key material in SQLite: the `imported_materials` table of migration 0007, kept in
 //! step with `materials` (which holds the sealed bytes while a material is imported).
 
 use sqlx::sqlite::SqliteRow;
