@@ -15,8 +15,8 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair as _};
 use aws_sdk_kms::primitives::{Blob, DateTime};
 use aws_sdk_kms::types::{
-    AlgorithmSpec, ExpirationModelType, ImportState, ImportType, IncludeKeyMaterial, KeySpec,
-    KeyState, KeyUsageType, MacAlgorithmSpec, OriginType, SigningAlgorithmSpec, WrappingKeySpec,
+    AlgorithmSpec, ExpirationModelType, ImportState, ImportType, KeySpec, KeyState, KeyUsageType,
+    MacAlgorithmSpec, OriginType, SigningAlgorithmSpec, WrappingKeySpec,
 };
 use common::asymmetric::{public_key, random};
 use common::import::*;
@@ -98,24 +98,7 @@ async fn hmac_material_makes_the_macs_anyone_with_it_makes() {
         .unwrap_err();
     assert!(e.is_incorrect_key_material_exception(), "{e:?}");
     // Only symmetric encryption keys take new material after the first.
-    let (token, wrapped) = wrapped_for(
-        &kms,
-        &key,
-        AlgorithmSpec::RsaesOaepSha256,
-        WrappingKeySpec::Rsa3072,
-        &random(32),
-    )
-    .await;
-    let e = send_import(
-        &kms,
-        &key,
-        &token,
-        &wrapped,
-        None,
-        Some(ImportType::NewKeyMaterial),
-    )
-    .await
-    .unwrap_err();
+    let e = import_new(&kms, &key, &random(32)).await.unwrap_err();
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
 }
 
@@ -270,14 +253,8 @@ async fn expired_material_is_refused_at_once_deleted_by_the_job_and_imported_aga
     );
     let meta = describe(&kms, &key).await;
     assert_eq!(meta.key_state(), Some(&KeyState::PendingImport));
-    let rotations = kms
-        .list_key_rotations()
-        .key_id(&key)
-        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
-        .send()
-        .await
-        .unwrap();
-    let entry = &rotations.rotations()[0];
+    let rotations = all_materials(&kms, &key).await;
+    let entry = &rotations[0];
     assert_eq!(entry.key_material_id(), Some(material_id.as_str()));
     assert_eq!(entry.import_state(), Some(&ImportState::PendingImport));
     assert_eq!(entry.expiration_model(), None);
@@ -479,38 +456,14 @@ async fn imported_symmetric_keys_rotate_to_new_imported_material() {
     assert!(e.is_unsupported_operation_exception(), "{e:?}");
 
     let second = random(32);
-    let (token, wrapped) = wrapped_for(
-        &kms,
-        &key,
-        AlgorithmSpec::RsaesOaepSha256,
-        WrappingKeySpec::Rsa2048,
-        &second,
-    )
-    .await;
-    let second_id = send_import(
-        &kms,
-        &key,
-        &token,
-        &wrapped,
-        None,
-        Some(ImportType::NewKeyMaterial),
-    )
-    .await
-    .unwrap();
+    let second_id = import_new(&kms, &key, &second).await.unwrap();
     // Waiting for the rotation, the first still encrypts.
     assert_eq!(
         describe(&kms, &key).await.current_key_material_id(),
         Some(first_id.as_str())
     );
-    let all = kms
-        .list_key_rotations()
-        .key_id(&key)
-        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
-        .send()
-        .await
-        .unwrap();
+    let all = all_materials(&kms, &key).await;
     let states: Vec<_> = all
-        .rotations()
         .iter()
         .map(|r| {
             (
@@ -586,6 +539,19 @@ async fn imported_symmetric_keys_rotate_to_new_imported_material() {
         .unwrap_err()
         .into_service_error();
     assert!(e.is_incorrect_key_material_exception(), "{e:?}");
+
+    // New material waiting for rotation, deleted, leaves the key as it was.
+    let third = import_new(&kms, &key, &random(32)).await.unwrap();
+    kms.delete_imported_key_material()
+        .key_id(&key)
+        .key_material_id(&third)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state_of(&kms, &key).await, KeyState::Enabled);
+    let all = all_materials(&kms, &key).await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(decrypt(&kms, &new, &[]).await, b"new");
 }
 
 #[tokio::test]
@@ -729,4 +695,60 @@ async fn wrapping_condition_keys_are_checked() {
     send_import(&kms, &key, &token, &wrapped, Some(valid_to), None)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn imported_material_survives_a_restart_sealed() {
+    let server = TestServer::start().await;
+    let kms = clock_client(&server, REGION);
+    let key = symmetric_external(&kms).await;
+    let material = random(32);
+    let valid_to = Timestamp::from_millis(server.now().millis() + 30 * 86_400_000);
+    let id = import(
+        &kms,
+        &key,
+        AlgorithmSpec::RsaesOaepSha256,
+        &material,
+        Some(valid_to),
+    )
+    .await;
+    let blob = encrypt(&kms, &key, b"kept", &[]).await;
+    let (old_spki, old_token) = parameters(
+        &kms,
+        &key,
+        AlgorithmSpec::RsaesOaepSha1,
+        WrappingKeySpec::Rsa2048,
+    )
+    .await;
+
+    let clock = server.clock.clone();
+    let data_dir = server.data_dir().to_owned();
+    let temp = server.stop().await.expect("the fixture's temp dir");
+    // The material is stored only sealed; the import token is stored nowhere.
+    assert_not_in_db(&data_dir, &[&material, &old_token]);
+
+    let server = TestServer::start_in(&temp.path().join("data"), clock).await;
+    let kms = clock_client(&server, REGION);
+    let meta = describe(&kms, &key).await;
+    assert_eq!(meta.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(meta.current_key_material_id(), Some(id.as_str()));
+    assert_time(meta.valid_to(), valid_to);
+    assert_eq!(decrypt(&kms, &blob, &[]).await, b"kept");
+    let out = kms
+        .delete_imported_key_material()
+        .key_id(&key)
+        .key_material_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_material_id(), Some(id.as_str()));
+    assert_eq!(state_of(&kms, &key).await, KeyState::PendingImport);
+    // A token from before the restart still serves: it carries all it needs.
+    let wrapped = wrap(&AlgorithmSpec::RsaesOaepSha1, &old_spki, &material);
+    send_import(&kms, &key, &old_token, &wrapped, None, None)
+        .await
+        .unwrap();
+    assert_eq!(decrypt(&kms, &blob, &[]).await, b"kept");
+    server.stop().await;
+    drop(temp);
 }

@@ -14,10 +14,12 @@ use aws_sdk_kms::error::SdkError;
 use aws_sdk_kms::operation::get_parameters_for_import::{
     GetParametersForImportError, GetParametersForImportOutput,
 };
+use aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError;
 use aws_sdk_kms::primitives::{Blob, DateTime};
 use aws_sdk_kms::types::{
-    AlgorithmSpec, ExpirationModelType, ImportType, KeySpec, KeyState, KeyUsageType, MessageType,
-    OriginType, SigningAlgorithmSpec, WrappingKeySpec,
+    AlgorithmSpec, ExpirationModelType, ImportType, IncludeKeyMaterial, KeySpec, KeyState,
+    KeyUsageType, MessageType, OriginType, RotationsListEntry, SigningAlgorithmSpec,
+    WrappingKeySpec,
 };
 use trent_types::Timestamp;
 
@@ -202,4 +204,41 @@ pub async fn try_parameters(
         .wrapping_key_spec(spec)
         .send()
         .await
+}
+
+/// Imports `material` as new material (ImportType NEW_KEY_MATERIAL) with RSAES_OAEP_SHA_256.
+pub async fn import_new(
+    kms: &Client,
+    key: &str,
+    material: &[u8],
+) -> Result<String, ImportKeyMaterialError> {
+    let (token, wrapped) = wrapped_for(
+        kms,
+        key,
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa3072,
+        material,
+    )
+    .await;
+    send_import(
+        kms,
+        key,
+        &token,
+        &wrapped,
+        None,
+        Some(ImportType::NewKeyMaterial),
+    )
+    .await
+}
+
+/// Every material of a key, as ListKeyRotations with ALL_KEY_MATERIAL lists them.
+pub async fn all_materials(kms: &Client, key: &str) -> Vec<RotationsListEntry> {
+    kms.list_key_rotations()
+        .key_id(key)
+        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
+        .send()
+        .await
+        .unwrap()
+        .rotations
+        .unwrap_or_default()
 }
