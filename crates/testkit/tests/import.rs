@@ -97,9 +97,13 @@ async fn hmac_material_makes_the_macs_anyone_with_it_makes() {
         .await
         .unwrap_err();
     assert!(e.is_incorrect_key_material_exception(), "{e:?}");
-    // Only symmetric encryption keys take new material after the first.
+    // Only symmetric encryption keys take an ImportType (new material after the first).
     let e = import_new(&kms, &key, &random(32)).await.unwrap_err();
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
+    assert_eq!(code(&e), "ValidationException", "{e:?}");
+    assert_eq!(
+        message(&e),
+        "ImportType, KeyMaterialId and KeyMaterialDescription are supported only for symmetric encryption KMS keys."
+    );
 }
 
 #[tokio::test]

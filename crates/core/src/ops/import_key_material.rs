@@ -61,9 +61,14 @@ impl Handler for Op {
         let (record, arn) = (view.record, view.arn);
         require_external(&record, &arn)?;
         let symmetric = record.key_spec == KeySpec::SymmetricDefault;
-        if !symmetric && (req.key_material_id.is_some() || req.key_material_description.is_some()) {
+        // Asymmetric and HMAC keys have one material, for good: nothing to choose or name.
+        if !symmetric
+            && (req.import_type.is_some()
+                || req.key_material_id.is_some()
+                || req.key_material_description.is_some())
+        {
             return Err(Error::validation(
-                "KeyMaterialId and KeyMaterialDescription are supported only for symmetric encryption KMS keys.",
+                "ImportType, KeyMaterialId and KeyMaterialDescription are supported only for symmetric encryption KMS keys.",
             ));
         }
         let (algorithm, wrapping) = cx.svc.open_import_token(&arn, token.as_bytes())?;
@@ -229,13 +234,6 @@ fn decide(
             }
             let state = if imported.is_empty() {
                 KeyMaterialState::Current
-            } else if record.key_spec != KeySpec::SymmetricDefault {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedOperation,
-                    format!(
-                        "{arn} has key material already; only symmetric encryption KMS keys take new key material."
-                    ),
-                ));
             } else if imported
                 .iter()
                 .any(|m| m.state == KeyMaterialState::PendingRotation)
