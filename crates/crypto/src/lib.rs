@@ -6,7 +6,8 @@
 //! [`KemKey`] / [`KemPublicKey`], and [`PreparedKey`] over them all — data key pairs, the
 //! tables of what AWS allows for each key spec ([`spec`]), the symmetric ciphertext blob codec
 //! ([`ciphertext`]), the generic authenticated sealing used for material at rest ([`aead`]),
-//! and randomness. Secret-holding types zeroize on drop (or are AWS-LC objects, which clear
+//! the wrapping keys and unwrapping of imported key material, checked and normalised
+//! ([`import`]), and randomness. Secret-holding types zeroize on drop (or are AWS-LC objects, which clear
 //! their memory when freed), print as `Type(..)` or show only their key spec in `Debug`, and
 //! implement neither `Serialize` nor `Clone`.
 //!

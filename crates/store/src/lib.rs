@@ -1,4 +1,5 @@
-//! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
+//! Where Trent keeps what must outlive the process: keys, their sealed material (and, for
+//! imported material, its import state and expiry), aliases,
 //! tags, grants, each key's last use, identities (principals, their sealed access keys and
 //! identity policies), and the audit trail.
 //!
