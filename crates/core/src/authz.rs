@@ -57,6 +57,10 @@ pub struct Conditions<'a> {
     request_tags: Option<&'a [Tag]>,
     tag_keys: Option<&'a [String]>,
     new_key: Option<NewKey>,
+    wrapping_algorithm: Option<&'a str>,
+    wrapping_key_spec: Option<&'a str>,
+    expiration_model: Option<&'a str>,
+    valid_to: Option<Timestamp>,
     replica_region: Option<&'a str>,
     primary_region: Option<&'a str>,
     new_grant: Option<NewGrant<'a>>,
@@ -100,6 +104,10 @@ impl<'a> Conditions<'a> {
         request_tags: None,
         tag_keys: None,
         new_key: None,
+        wrapping_algorithm: None,
+        wrapping_key_spec: None,
+        expiration_model: None,
+        valid_to: None,
         replica_region: None,
         primary_region: None,
         new_grant: None,
@@ -176,6 +184,21 @@ impl<'a> Conditions<'a> {
     /// `aws:TagKeys` (UntagResource).
     pub fn tag_keys(mut self, keys: &'a [String]) -> Self {
         self.tag_keys = Some(keys);
+        self
+    }
+
+    /// `kms:WrappingAlgorithm` and `kms:WrappingKeySpec` (GetParametersForImport).
+    pub fn wrapping(mut self, algorithm: &'a str, key_spec: &'a str) -> Self {
+        self.wrapping_algorithm = Some(algorithm);
+        self.wrapping_key_spec = Some(key_spec);
+        self
+    }
+
+    /// `kms:ExpirationModel`, and `kms:ValidTo` when the material expires
+    /// (ImportKeyMaterial).
+    pub fn expiration(mut self, model: &'a str, valid_to: Option<Timestamp>) -> Self {
+        self.expiration_model = Some(model);
+        self.valid_to = valid_to;
         self
     }
 
@@ -457,6 +480,10 @@ impl Sources<'_> {
             "kms:macalgorithm" => maybe(b, key, cond.mac_algorithm),
             "kms:keyagreementalgorithm" => maybe(b, key, cond.key_agreement_algorithm),
             "kms:datakeypairspec" => maybe(b, key, cond.data_key_pair_spec),
+            "kms:wrappingalgorithm" => maybe(b, key, cond.wrapping_algorithm),
+            "kms:wrappingkeyspec" => maybe(b, key, cond.wrapping_key_spec),
+            "kms:expirationmodel" => maybe(b, key, cond.expiration_model),
+            "kms:validto" => maybe(b, key, cond.valid_to.map(ContextValue::epoch_seconds)),
             "kms:replicaregion" => maybe(b, key, cond.replica_region),
             "kms:primaryregion" => maybe(b, key, cond.primary_region),
             "kms:reencryptonsamekey" => match (cond.re_encrypt_other_key, self.key) {
@@ -871,6 +898,10 @@ mod tests {
         "kms:RetiringPrincipal",
         "kms:GrantConstraintType",
         "kms:GrantIsForAWSResource",
+        "kms:WrappingAlgorithm",
+        "kms:WrappingKeySpec",
+        "kms:ExpirationModel",
+        "kms:ValidTo",
     ];
 
     #[test]
@@ -911,7 +942,9 @@ mod tests {
                 retiring: Some(ALICE),
                 constraint_types: &["EncryptionContextSubset"],
             })
-            .grant_is_for_aws_resource(false);
+            .grant_is_for_aws_resource(false)
+            .wrapping("RSAES_OAEP_SHA_256", "RSA_4096")
+            .expiration("KEY_MATERIAL_EXPIRES", Some(now()));
         let alias = AliasName::parse("alias/one").unwrap();
         let sources = Sources {
             caller: &alice,
@@ -938,6 +971,10 @@ mod tests {
         assert_eq!(one("aws:SourceIp"), "203.0.113.7");
         assert_eq!(one("aws:CurrentTime"), now().iso8601());
         assert_eq!(one("aws:EpochTime"), "1718000000");
+        assert_eq!(one("kms:WrappingAlgorithm"), "RSAES_OAEP_SHA_256");
+        assert_eq!(one("kms:WrappingKeySpec"), "RSA_4096");
+        assert_eq!(one("kms:ExpirationModel"), "KEY_MATERIAL_EXPIRES");
+        assert_eq!(one("kms:ValidTo"), "1718000000");
         assert_eq!(one("aws:SecureTransport"), "false");
         assert_eq!(one("aws:UserAgent"), "aws-sdk-rust/1");
         assert_eq!(one("aws:RequestedRegion"), "us-east-1");

@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use trent_crypto::{PreparedKey, SymmetricKey};
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Tag};
-use trent_types::{AccountId, AliasName, KeyId, MaterialId, Region};
+use trent_types::{AccountId, AliasName, KeyId, KeyState, MaterialId, Region, Timestamp};
 
 const SHARDS: usize = 16;
 
@@ -40,6 +40,9 @@ pub struct CachedKey {
     /// Where in `materials` the current one is, found once: encrypting under a key rotated
     /// a hundred times costs what it costs under a key never rotated.
     current: Option<usize>,
+    /// When imported material the key depends on expires: from then on the key is pending
+    /// import, even before the expiry job has deleted the material.
+    expires: Option<Timestamp>,
 }
 
 impl CachedKey {
@@ -64,6 +67,24 @@ impl CachedKey {
             aliases,
             grants,
             current,
+            expires: None,
+        }
+    }
+
+    /// The same entry, unusable from `expires` on (see [`Self::state_at`]).
+    pub fn expiring(mut self, expires: Option<Timestamp>) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// The key's state at `now`: PendingImport once imported material it depends on has
+    /// expired, whatever the record (read earlier) says.
+    pub fn state_at(&self, now: Timestamp) -> KeyState {
+        match self.record.state {
+            KeyState::Enabled | KeyState::Disabled if self.expires.is_some_and(|e| e <= now) => {
+                KeyState::PendingImport
+            }
+            state => state,
         }
     }
 

@@ -27,6 +27,10 @@ impl Service {
             O::Decapsulate => self.run::<ops::decapsulate::Op>(caller, body).await,
             O::Decrypt => self.run::<ops::decrypt::Op>(caller, body).await,
             O::DeleteAlias => self.run::<ops::delete_alias::Op>(caller, body).await,
+            O::DeleteImportedKeyMaterial => {
+                self.run::<ops::delete_imported_key_material::Op>(caller, body)
+                    .await
+            }
             O::DeriveSharedSecret => {
                 self.run::<ops::derive_shared_secret::Op>(caller, body)
                     .await
@@ -62,7 +66,12 @@ impl Service {
                 self.run::<ops::get_key_rotation_status::Op>(caller, body)
                     .await
             }
+            O::GetParametersForImport => {
+                self.run::<ops::get_parameters_for_import::Op>(caller, body)
+                    .await
+            }
             O::GetPublicKey => self.run::<ops::get_public_key::Op>(caller, body).await,
+            O::ImportKeyMaterial => self.run::<ops::import_key_material::Op>(caller, body).await,
             O::ListAliases => self.run::<ops::list_aliases::Op>(caller, body).await,
             O::ListGrants => self.run::<ops::list_grants::Op>(caller, body).await,
             O::ListKeyPolicies => self.run::<ops::list_key_policies::Op>(caller, body).await,

@@ -1,7 +1,8 @@
 //! Background jobs: reloading identities when the stored ones changed
 //! ([`crate::directory`]), deleting keys whose waiting period has passed (and starting that of primary keys whose
 //! replicas are gone, [`crate::multi_region`]), rotating keys whose
-//! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), and
+//! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), deleting
+//! imported key material whose expiry has passed ([`crate::import`]), and
 //! writing down the key uses noted since the last run.
 //!
 //! Time comes from the service's clock, so a test advances a manual clock and the job acts
@@ -36,6 +37,9 @@ pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<(
         }
         if let Err(e) = svc.rotate_due_keys().await {
             tracing::warn!(error = ?e, "key rotation job failed; will retry");
+        }
+        if let Err(e) = svc.expire_imported_material().await {
+            tracing::warn!(error = ?e, "imported key material expiry job failed; will retry");
         }
         if let Err(e) = svc.flush_key_usage().await {
             tracing::warn!(error = %e, "writing key usage failed; will retry");

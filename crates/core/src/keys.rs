@@ -12,7 +12,7 @@ use trent_crypto::PreparedKey;
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Store, Tag};
 use trent_types::{
-    AccountId, AliasArn, AliasName, GrantId, KeyArn, KeyId, KeyRef, KeyRefError, Region,
+    AccountId, AliasArn, AliasName, GrantId, KeyArn, KeyId, KeyRef, KeyRefError, Origin, Region,
 };
 
 use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
@@ -346,10 +346,12 @@ impl Service {
         }
         // The audit event names the key whether or not the checks below pass.
         cx.touched(&key.arn);
+        let now = self.clock().now();
         if !authorized {
             self.authorize(cx, spec, key.facts(), &tokens, target, conditions)?;
         }
-        state::check(key.record.state, spec.key_states, &key.arn)?;
+        // Expired imported material is refused at once, before the job deletes it.
+        state::check(key.state_at(now), spec.key_states, &key.arn)?;
         check_usage(spec, &key.record, &key.arn)?;
         Ok(key)
     }
@@ -397,9 +399,18 @@ impl Service {
                 .map_err(|e| Error::internal(format!("preparing material of {arn}: {e}")))?;
             materials.push((m.material_id, key));
         }
-        let entry = Arc::new(CachedKey::new(
-            record, arn, materials, policy, tags, aliases, grants,
-        ));
+        let expires = if record.origin == Origin::External {
+            let imported = self
+                .store()
+                .imported_materials(&target.region, &target.key_id)
+                .await?;
+            crate::import::key_expiry(&imported)
+        } else {
+            None
+        };
+        let entry = Arc::new(
+            CachedKey::new(record, arn, materials, policy, tags, aliases, grants).expiring(expires),
+        );
         keys.fill(cache_key, entry.clone(), ticket);
         Ok((entry, true))
     }

@@ -27,6 +27,7 @@ mod error;
 pub mod grant_tokens;
 pub mod grants;
 mod identity;
+pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod multi_region;

@@ -34,6 +34,12 @@ pub fn rotatable(record: &KeyRecord) -> bool {
     record.key_spec == KeySpec::SymmetricDefault && record.origin == Origin::AwsKms
 }
 
+/// Whether a key rotates on demand to material imported into it: a symmetric encryption
+/// key of origin EXTERNAL (never automatically).
+pub fn imports_rotate(record: &KeyRecord) -> bool {
+    record.key_spec == KeySpec::SymmetricDefault && record.origin == Origin::External
+}
+
 /// Refuses a key that [`rotatable`] says is not, with AWS's error.
 pub fn check_rotatable(record: &KeyRecord) -> Result<(), Error> {
     if rotatable(record) {
@@ -182,7 +188,7 @@ impl Service {
     }
 
     /// The `RotateKey` service event AWS KMS logs for every rotation, automatic or on demand.
-    async fn audit_rotation(
+    pub(crate) async fn audit_rotation(
         &self,
         now: Timestamp,
         before: &KeyRecord,

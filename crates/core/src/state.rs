@@ -62,6 +62,14 @@ pub const MUTABLE: &[KeyState] = &[
     KeyState::PendingImport,
 ];
 
+/// The states in which key material may be imported or deleted (GetParametersForImport,
+/// ImportKeyMaterial, DeleteImportedKeyMaterial).
+pub const IMPORTABLE: &[KeyState] = &[
+    KeyState::Enabled,
+    KeyState::Disabled,
+    KeyState::PendingImport,
+];
+
 /// The states EnableKey and DisableKey move between.
 pub const TOGGLEABLE: &[KeyState] = &[KeyState::Enabled, KeyState::Disabled];
 

@@ -6,7 +6,8 @@
 //! [`KemKey`] / [`KemPublicKey`], and [`PreparedKey`] over them all — data key pairs, the
 //! tables of what AWS allows for each key spec ([`spec`]), the symmetric ciphertext blob codec
 //! ([`ciphertext`]), the generic authenticated sealing used for material at rest ([`aead`]),
-//! and randomness. Secret-holding types zeroize on drop (or are AWS-LC objects, which clear
+//! the wrapping keys and unwrapping of imported key material, checked and normalised
+//! ([`import`]), and randomness. Secret-holding types zeroize on drop (or are AWS-LC objects, which clear
 //! their memory when freed), print as `Type(..)` or show only their key spec in `Debug`, and
 //! implement neither `Serialize` nor `Clone`.
 //!
@@ -28,6 +29,7 @@ pub mod ciphertext;
 mod der;
 mod encryption;
 mod ffi;
+pub mod import;
 mod kem;
 pub mod keygen;
 mod mac;
@@ -41,6 +43,7 @@ pub mod token;
 
 pub use agreement::AgreementKey;
 pub use encryption::{DecryptionKey, EncryptionKey};
+pub use import::WrappingKey;
 pub use kem::{KemKey, KemPublicKey};
 pub use keygen::{DataKeyPair, generate_data_key_pair, public_key_der};
 pub use mac::MacKey;

@@ -35,6 +35,13 @@ pub(crate) fn generate_pkcs8() -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     Ok(Zeroizing::new(der.as_bytes().to_vec()))
 }
 
+/// An SM2 private key given as PKCS#8, re-encoded as [`generate_pkcs8`] encodes keys.
+pub(crate) fn normalized_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let secret = SecretKey::from_pkcs8_der(der).map_err(|_| CryptoError)?;
+    let der = secret.to_pkcs8_der().map_err(|_| CryptoError)?;
+    Ok(Zeroizing::new(der.as_bytes().to_vec()))
+}
+
 /// An SM2 private key with its public key.
 pub(crate) struct Sm2Private {
     secret: SecretKey,

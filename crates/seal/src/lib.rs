@@ -217,6 +217,32 @@ impl Sealer {
     pub fn grant_token_key(&self) -> &TokenKey {
         &self.grant_tokens
     }
+
+    /// Seals the private wrapping key of an import token, bound to the key ARN and to the
+    /// token's clear `header` (its algorithm, wrapping key spec and expiry): a token changed
+    /// in any byte, or presented for another key, fails to open.
+    pub fn seal_import_token(
+        &self,
+        key_arn: &str,
+        header: &[u8],
+        private_key: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        self.dek
+            .seal(&import_token_aad(key_arn, header), private_key)
+            .map_err(|_| SealError::Seal)
+    }
+
+    /// Opens what [`Self::seal_import_token`] produced for the same key ARN and header.
+    pub fn unseal_import_token(
+        &self,
+        key_arn: &str,
+        header: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        self.dek
+            .open(&import_token_aad(key_arn, header), sealed)
+            .map_err(|_| SealError::Unseal)
+    }
 }
 
 impl fmt::Debug for Sealer {
@@ -231,6 +257,15 @@ fn material_aad(key_arn: &str, material_id: &MaterialId) -> Vec<u8> {
     aad.extend_from_slice(key_arn.as_bytes());
     aad.push(0);
     aad.extend_from_slice(&material_id.0);
+    aad
+}
+
+fn import_token_aad(key_arn: &str, header: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(32 + key_arn.len() + 1 + header.len());
+    aad.extend_from_slice(b"trent import token v1\0");
+    aad.extend_from_slice(key_arn.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(header);
     aad
 }
 
@@ -341,5 +376,28 @@ mod tests {
         // A sealed secret is not key material, even where the associated strings agree.
         let id = MaterialId([3; 32]);
         assert!(sealer.unseal("AKIAIOSFODNN7EXAMPLE", &id, &sealed).is_err());
+    }
+
+    #[test]
+    fn sealed_import_tokens_are_bound_to_key_and_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = FileRoot::open_or_create(&dir.path().join("root.key")).unwrap();
+        let sealer = Sealer::new(&root, &root.wrap(&generate_dek().unwrap()).unwrap()).unwrap();
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/k";
+        let private = b"a wrapping private key";
+        let sealed = sealer.seal_import_token(arn, b"header", private).unwrap();
+        assert!(!sealed.windows(private.len()).any(|w| w == private));
+        assert_eq!(
+            &*sealer.unseal_import_token(arn, b"header", &sealed).unwrap(),
+            private
+        );
+        let other = "arn:aws:kms:us-east-1:111122223333:key/k2";
+        assert!(
+            sealer
+                .unseal_import_token(other, b"header", &sealed)
+                .is_err()
+        );
+        assert!(sealer.unseal_import_token(arn, b"headex", &sealed).is_err());
+        assert!(sealer.unseal_secret(arn, &sealed).is_err());
     }
 }

@@ -19,6 +19,7 @@
 mod aliases;
 mod grants;
 mod identities;
+mod imports;
 mod keys;
 mod multi_region;
 mod rotation;
@@ -32,6 +33,7 @@ use trent_types::{
 pub use aliases::{aliases, list_aliases};
 pub use grants::{grants, list_grants};
 pub use identities::{access_keys, identity_policies, identity_snapshot, principals};
+pub use imports::imported_material;
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
@@ -58,6 +60,7 @@ pub async fn run<S: Store>(store: &S) {
     materials(store).await;
     rotate_key(store).await;
     keys_due_for_rotation(store).await;
+    imported_material(store).await;
     multi_region_keys(store).await;
     create_replica_key(store).await;
     rotate_keys(store).await;

@@ -1,4 +1,5 @@
-//! Where Trent keeps what must outlive the process: keys, their sealed material, aliases,
+//! Where Trent keeps what must outlive the process: keys, their sealed material (and, for
+//! imported material, its import state and expiry), aliases,
 //! tags, grants, each key's last use, identities (principals, their sealed access keys and
 //! identity policies), and the audit trail.
 //!
@@ -23,11 +24,13 @@ pub use identity_records::{
 };
 pub use records::{
     AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantLimits,
-    GrantRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, Page,
-    StoreError, Tag,
+    GrantRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
+    MultiRegionKeys, Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
-use trent_types::{AccountId, AliasName, GrantId, KeyId, PrincipalArn, Region, Timestamp};
+use trent_types::{
+    AccountId, AliasName, GrantId, KeyId, MaterialId, PrincipalArn, Region, Timestamp,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -110,6 +113,64 @@ pub trait Store: Send + Sync + 'static {
         key: &KeyRecord,
         material: &MaterialRecord,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- imported key material --------------------------------------------------------
+
+    /// Inserts a new key that has no material yet (origin EXTERNAL, PendingImport) with its
+    /// tags, atomically. `Conflict` if a key with that id already exists in the region.
+    fn create_key_without_material(
+        &self,
+        key: &KeyRecord,
+        tags: &[Tag],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every material ever imported into a key, first imported first.
+    fn imported_materials(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Vec<ImportedMaterialRecord>>> + Send;
+
+    /// Imports material, atomically: the key's mutable fields are replaced as by
+    /// [`Store::update_key`] (same version check), `imported` is stored (replacing the row of
+    /// the same material id), and `material`, its sealed bytes, is stored (replacing any).
+    /// Both must name the same key and material. `NotFound` if the key is gone, `Conflict`
+    /// if its version moved; nothing changes then.
+    fn import_material(
+        &self,
+        key: &KeyRecord,
+        imported: &ImportedMaterialRecord,
+        material: &MaterialRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes an imported material's sealed bytes, atomically with replacing the key's
+    /// mutable fields (same version check as [`Store::update_key`]): the material stays
+    /// associated with the key as PENDING_IMPORT with no expiry, or with `forget`, is
+    /// dropped altogether (a PENDING_ROTATION material never made current). `NotFound` if
+    /// the key or the material is gone, `Conflict` if the key's version moved.
+    fn remove_imported_material(
+        &self,
+        key: &KeyRecord,
+        material_id: &MaterialId,
+        forget: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Makes the key's PENDING_ROTATION material current at `now` (RotateKeyOnDemand on an
+    /// imported key), atomically with replacing the key's mutable fields (same version
+    /// check), which must name it as current: the previous current material becomes
+    /// NON_CURRENT. `NotFound` if the key or that pending material is gone, `Conflict` if the
+    /// key's version moved.
+    fn rotate_imported_material(
+        &self,
+        key: &KeyRecord,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Imported materials whose expiry is at or before `now`, any region.
+    fn imported_materials_expired(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(Region, KeyId, MaterialId)>>> + Send;
 
     // ---- multi-Region keys --------------------------------------------------------------
 
@@ -495,6 +556,47 @@ impl Store for AnyStore {
 
     async fn rotate_key(&self, key: &KeyRecord, material: &MaterialRecord) -> Result<()> {
         delegate!(self.rotate_key(key, material))
+    }
+
+    async fn create_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<()> {
+        delegate!(self.create_key_without_material(key, tags))
+    }
+
+    async fn imported_materials(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> Result<Vec<ImportedMaterialRecord>> {
+        delegate!(self.imported_materials(region, key_id))
+    }
+
+    async fn import_material(
+        &self,
+        key: &KeyRecord,
+        imported: &ImportedMaterialRecord,
+        material: &MaterialRecord,
+    ) -> Result<()> {
+        delegate!(self.import_material(key, imported, material))
+    }
+
+    async fn remove_imported_material(
+        &self,
+        key: &KeyRecord,
+        material_id: &MaterialId,
+        forget: bool,
+    ) -> Result<()> {
+        delegate!(self.remove_imported_material(key, material_id, forget))
+    }
+
+    async fn rotate_imported_material(&self, key: &KeyRecord, now: Timestamp) -> Result<()> {
+        delegate!(self.rotate_imported_material(key, now))
+    }
+
+    async fn imported_materials_expired(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<(Region, KeyId, MaterialId)>> {
+        delegate!(self.imported_materials_expired(now))
     }
 
     async fn multi_region_keys(&self, key_id: &KeyId) -> Result<Option<MultiRegionKeys>> {

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use trent_types::{
-    AccountId, AliasName, GrantId, GrantOperation, KeyId, KeyLastUsageTrackingOperation, KeySpec,
-    KeyState, KeyUsage, MaterialId, Origin, PrincipalArn, Region, RotationType, Timestamp,
+    AccountId, AliasName, GrantId, GrantOperation, ImportState, KeyId,
+    KeyLastUsageTrackingOperation, KeyMaterialState, KeySpec, KeyState, KeyUsage, MaterialId,
+    Origin, PrincipalArn, Region, RotationType, Timestamp,
 };
 
 /// Why a store call failed.
@@ -123,6 +124,43 @@ pub struct MaterialRecord {
     /// rotation that made it.
     pub rotation_type: Option<RotationType>,
     pub sealed: Vec<u8>,
+}
+
+/// One material imported into a key of origin EXTERNAL: kept from its first import on, also
+/// while it is deleted or expired (then `PendingImport`, and its sealed bytes are gone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMaterialRecord {
+    pub region: Region,
+    pub key_id: KeyId,
+    pub material_id: MaterialId,
+    /// CURRENT, NON_CURRENT, or PENDING_ROTATION: imported as new material of a symmetric
+    /// key, waiting for RotateKeyOnDemand to make it current.
+    pub state: KeyMaterialState,
+    pub import_state: ImportState,
+    /// When it expires; `None` if it does not (or is not imported now).
+    pub valid_to: Option<Timestamp>,
+    /// The `KeyMaterialDescription` of its last import.
+    pub description: Option<String>,
+    /// When it was first imported.
+    pub associated: Timestamp,
+    /// When RotateKeyOnDemand made it current, if it did.
+    pub rotation_date: Option<Timestamp>,
+}
+
+impl ImportedMaterialRecord {
+    /// The state of its sealed `materials` row: CURRENT while it is the key's current one.
+    pub fn sealed_state(&self) -> MaterialState {
+        if self.state == KeyMaterialState::Current {
+            MaterialState::Current
+        } else {
+            MaterialState::NonCurrent
+        }
+    }
+
+    /// How it came to be current: on demand once RotateKeyOnDemand made it so.
+    pub fn rotation_type(&self) -> Option<RotationType> {
+        self.rotation_date.map(|_| RotationType::OnDemand)
+    }
 }
 
 /// The last successful cryptographic use of a key.

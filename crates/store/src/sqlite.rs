@@ -12,6 +12,7 @@
 
 mod grants;
 mod identities;
+mod imports;
 mod rows;
 
 use std::fmt;
@@ -24,7 +25,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 use trent_types::{
-    AccountId, AliasName, GrantId, KeyId, KeyState, PrincipalArn, Region, RotationType, Timestamp,
+    AccountId, AliasName, GrantId, KeyId, KeyState, MaterialId, PrincipalArn, Region, RotationType,
+    Timestamp,
 };
 
 use self::rows::{
@@ -33,9 +35,9 @@ use self::rows::{
 };
 use crate::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
-    GrantLimits, GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUseRecord, MaterialRecord,
-    MaterialState, MultiRegionKeys, Page, PrincipalRecord, Result, Store, StoreError,
-    StoredIdentities, Tag,
+    GrantLimits, GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord, KeyRecord,
+    KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, Page, PrincipalRecord, Result,
+    Store, StoreError, StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -55,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0005_identities.sql"),
     include_str!("sqlite/0006_multi_region.sql"),
     include_str!("sqlite/0007_grant_tombstones.sql"),
+    include_str!("sqlite/0008_import.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -374,6 +377,51 @@ impl Store for SqliteStore {
             rotate_in(&mut tx, key, material).await?;
         }
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert_key(&mut tx, key).await?;
+        upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn imported_materials(
+        &self,
+        region: &Region,
+        key_id: &KeyId,
+    ) -> Result<Vec<ImportedMaterialRecord>> {
+        self.select_imported_materials(region, key_id).await
+    }
+
+    async fn import_material(
+        &self,
+        key: &KeyRecord,
+        imported: &ImportedMaterialRecord,
+        material: &MaterialRecord,
+    ) -> Result<()> {
+        self.store_imported_material(key, imported, material).await
+    }
+
+    async fn remove_imported_material(
+        &self,
+        key: &KeyRecord,
+        material_id: &MaterialId,
+        forget: bool,
+    ) -> Result<()> {
+        self.delete_imported_material(key, material_id, forget)
+            .await
+    }
+
+    async fn rotate_imported_material(&self, key: &KeyRecord, now: Timestamp) -> Result<()> {
+        self.rotate_to_imported_material(key, now).await
+    }
+
+    async fn imported_materials_expired(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<(Region, KeyId, MaterialId)>> {
+        self.select_expired_imports(now).await
     }
 
     async fn update_primary_region(
@@ -875,13 +923,14 @@ async fn update_key_fields(tx: &mut Transaction<'static, Sqlite>, key: &KeyRecor
     Ok(())
 }
 
+/// Inserts a new key's row. `Conflict` if its id is taken in the region.
 async fn insert_key(tx: &mut Transaction<'static, Sqlite>, key: &KeyRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO keys (region, key_id, account, description, key_spec, key_usage, \
-             origin, state, creation_date, deletion_date, pending_window_days, policy, \
-             multi_region, current_material, rotation_period_days, next_rotation_date, \
-             version) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         origin, state, creation_date, deletion_date, pending_window_days, policy, \
+         multi_region, current_material, rotation_period_days, next_rotation_date, \
+         version) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(key.region.as_str())
     .bind(key.key_id.as_str())

@@ -122,9 +122,12 @@ async fn create_key_refuses_what_aws_refuses() {
         message(&e),
         "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256"
     );
+    // Imported material, but not of a key spec that takes it.
     let e = fail(
         kms.create_key()
             .origin(aws_sdk_kms::types::OriginType::External)
+            .key_spec(KeySpec::MlKem768)
+            .key_usage(KeyUsageType::EncapsulateDecapsulate)
             .send()
             .await,
     );

@@ -236,22 +236,6 @@ async fn every_generation_decrypts_and_re_encrypt_moves_to_the_current_material(
     drop(temp);
 }
 
-/// The events named `name` of a stopped server's audit trail, whose chain must verify.
-async fn service_events(data_dir: &std::path::Path, name: &str) -> Vec<serde_json::Value> {
-    let store = trent_store::sqlite::SqliteStore::open(&data_dir.join("trent.db"))
-        .await
-        .unwrap();
-    let records = trent_store::Store::list_audit(&store, 0, 100_000)
-        .await
-        .unwrap();
-    trent_audit::verify_chain([0; 32], 1, &records).unwrap();
-    records
-        .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(&r.event_json).unwrap())
-        .filter(|e| e["eventName"] == name)
-        .collect()
-}
-
 #[tokio::test]
 async fn the_rotation_status_and_its_dates() {
     let server = TestServer::start().await;

@@ -1,13 +1,15 @@
-//! CancelKeyDeletion: a key pending deletion returns, disabled.
+//! CancelKeyDeletion: a key pending deletion returns, disabled (pending import, if it is a
+//! key of imported material whose material is gone).
 
 use serde_json::{Value, json};
 use trent_api::Operation;
 use trent_api::ops::cancel_key_deletion::{Request, Response};
-use trent_types::KeyState;
+use trent_store::Store;
+use trent_types::{KeyState, Origin};
 
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
-use crate::{Error, Result};
+use crate::{Error, Result, import};
 
 #[derive(Debug)]
 pub struct Op;
@@ -30,6 +32,13 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        // A key of imported material whose material is gone comes back pending import.
+        let target = cx.svc.resolve(cx.caller, key_ref).await?;
+        let imported = cx
+            .svc
+            .store()
+            .imported_materials(&target.region, &target.key_id)
+            .await?;
         let (_, arn) = cx
             .svc
             .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, arn| {
@@ -41,7 +50,11 @@ impl Handler for Op {
                         "{arn} is not pending deletion."
                     )));
                 }
-                key.state = KeyState::Disabled;
+                key.state = if key.origin == Origin::External {
+                    import::state_after(KeyState::Disabled, &imported)
+                } else {
+                    KeyState::Disabled
+                };
                 key.deletion_date = None;
                 key.pending_window_days = None;
                 Ok(())

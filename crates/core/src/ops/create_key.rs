@@ -86,9 +86,18 @@ impl Handler for Op {
         }
         match origin {
             Origin::AwsKms => {}
-            Origin::External => {
-                return Err(unsupported("Imported key material (Origin EXTERNAL)"));
+            Origin::External if !trent_crypto::import::importable(key_spec) => {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedOperation,
+                    format!(
+                        "KeySpec {key_spec} does not support imported key material (Origin EXTERNAL)."
+                    ),
+                ));
             }
+            Origin::External if multi_region => {
+                return Err(unsupported("Multi-Region keys with imported key material"));
+            }
+            Origin::External => {}
             other => {
                 return Err(Error::new(
                     ErrorKind::CustomKeyStoreNotFound,
@@ -113,6 +122,8 @@ impl Handler for Op {
             KeyId::new_random()
         };
         let material_id = trent_crypto::random_material_id().map_err(Error::internal)?;
+        // A key for imported material has none until ImportKeyMaterial brings it.
+        let external = origin == Origin::External;
         let record = KeyRecord {
             region: cx.caller.region.clone(),
             account,
@@ -120,20 +131,31 @@ impl Handler for Op {
             description: req.description.unwrap_or_default(),
             key_spec,
             key_usage,
-            origin: Origin::AwsKms,
-            state: KeyState::Enabled,
+            origin,
+            state: if external {
+                KeyState::PendingImport
+            } else {
+                KeyState::Enabled
+            },
             creation_date: now,
             deletion_date: None,
             pending_window_days: None,
             policy: policy_text,
             multi_region,
-            current_material: Some(material_id),
+            current_material: (!external).then_some(material_id),
             rotation: None,
             version: 1,
         };
         let arn = keys::record_arn(&record);
         if check_lockout {
             new_key_lockout_check(cx, &policy, &record, &arn, &tags, now)?;
+        }
+        if external {
+            store_key(cx.svc.store().create_key_without_material(&record, &tags)).await?;
+            cx.touched(&arn);
+            return Ok(Response {
+                key_metadata: Some(key_metadata(&record)),
+            });
         }
         // Generating an RSA-4096 key takes about a second: keep it off the request threads.
         let material = if key_spec == KeySpec::SymmetricDefault {
@@ -159,13 +181,7 @@ impl Handler for Op {
             rotation_type: None,
             sealed,
         };
-        match cx.svc.store().create_key(&record, &material, &tags).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return Err(Error::internal("a fresh random key id collided"));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        store_key(cx.svc.store().create_key(&record, &material, &tags)).await?;
         cx.touched(&arn);
         let mut metadata = key_metadata(&record);
         if multi_region {
@@ -182,6 +198,17 @@ impl Handler for Op {
         Ok(Response {
             key_metadata: Some(metadata),
         })
+    }
+}
+
+/// Awaits the store's insert of a new key.
+async fn store_key(
+    insert: impl std::future::Future<Output = trent_store::Result<()>>,
+) -> Result<()> {
+    match insert.await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict) => Err(Error::internal("a fresh random key id collided")),
+        Err(e) => Err(e.into()),
     }
 }
 

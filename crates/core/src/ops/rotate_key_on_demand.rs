@@ -1,5 +1,6 @@
 //! RotateKeyOnDemand: new material for a symmetric key now, whatever its automatic schedule
-//! (which it leaves alone), up to AWS's limit of on-demand rotations per key.
+//! (which it leaves alone), up to AWS's limit of on-demand rotations per key. A key of
+//! imported material rotates to the new material imported into it (PENDING_ROTATION).
 
 use serde_json::{Value, json};
 use trent_api::ops::rotate_key_on_demand::{Request, Response};
@@ -9,7 +10,7 @@ use trent_types::RotationType;
 
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
-use crate::rotation::{ON_DEMAND_LIMIT, check_rotatable};
+use crate::rotation::{self, ON_DEMAND_LIMIT, check_rotatable};
 use crate::{Error, Result, multi_region, state};
 
 #[derive(Debug)]
@@ -50,7 +51,11 @@ impl Handler for Op {
                 ));
             }
             multi_region::refuse_replica(cx.svc.related_keys(&record).await?.as_ref(), &record)?;
-            check_rotatable(&record)?;
+            // An imported symmetric key rotates to the new material imported into it.
+            let imported = rotation::imports_rotate(&record);
+            if !imported {
+                check_rotatable(&record)?;
+            }
             // Read after the record: a rotation committed in between moves the key's
             // version, so the count below can only be stale if the rotation is refused.
             let materials = cx
@@ -70,12 +75,12 @@ impl Handler for Op {
                     ),
                 ));
             }
-            if cx
-                .svc
-                .rotate(&record, RotationType::OnDemand)
-                .await?
-                .is_some()
-            {
+            let rotated = if imported {
+                cx.svc.rotate_imported(&record).await?
+            } else {
+                cx.svc.rotate(&record, RotationType::OnDemand).await?
+            };
+            if rotated.is_some() {
                 return Ok(Response {
                     key_id: Some(record.key_id.as_str().to_owned()),
                 });

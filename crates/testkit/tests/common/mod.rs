@@ -6,6 +6,7 @@
 
 pub mod asymmetric;
 pub mod grants;
+pub mod import;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -279,4 +280,62 @@ pub fn flip(blob: &[u8], at: usize) -> Vec<u8> {
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The events named `name` of a stopped server's audit trail, whose chain must verify.
+pub async fn service_events(data_dir: &std::path::Path, name: &str) -> Vec<serde_json::Value> {
+    let store = trent_store::sqlite::SqliteStore::open(&data_dir.join("trent.db"))
+        .await
+        .unwrap();
+    let records = trent_store::Store::list_audit(&store, 0, 100_000)
+        .await
+        .unwrap();
+    trent_audit::verify_chain([0; 32], 1, &records).unwrap();
+    records
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.event_json).unwrap())
+        .filter(|e| e["eventName"] == name)
+        .collect()
+}
+
+/// Asserts no file of the database (`trent.db` and its `-wal` / `-shm`) holds any of the
+/// secrets, raw or base64. Returns the names of the files it read.
+pub fn assert_not_in_db(data_dir: &std::path::Path, secrets: &[&[u8]]) -> Vec<String> {
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(data_dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("trent.db") {
+            continue;
+        }
+        let bytes = match std::fs::read(entry.path()) {
+            Ok(b) => b,
+            // SQLite removes `-wal` and `-shm` when its last connection closes, which may
+            // happen between listing and reading.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && name != "trent.db" => continue,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        checked.push(name.clone());
+        for secret in secrets {
+            assert!(
+                !contains(&bytes, secret),
+                "{name} holds a plaintext ({} bytes)",
+                secret.len()
+            );
+            assert!(
+                !contains(&bytes, b64(secret).as_bytes()),
+                "{name} holds a plaintext in base64"
+            );
+        }
+    }
+    assert!(
+        checked.iter().any(|n| n == "trent.db"),
+        "no database in {}",
+        data_dir.display()
+    );
+    checked
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,0 +1,276 @@
+//! ImportKeyMaterial: material wrapped under a GetParametersForImport public key becomes (or
+//! becomes again) material of a key of origin EXTERNAL, sealed before it is stored.
+//!
+//! The first material imported into a key is its current one, for good. A symmetric
+//! encryption key may take new material (ImportType NEW_KEY_MATERIAL), which waits as
+//! PENDING_ROTATION until RotateKeyOnDemand makes it current. Any other import must bring
+//! back material the key already has (EXISTING_KEY_MATERIAL, the default once the key has
+//! some): after it was deleted or expired, or to change its expiry.
+
+use serde_json::{Value, json};
+use trent_api::ops::import_key_material::{Request, Response};
+use trent_api::{ErrorKind, Operation};
+use trent_crypto::KeyMaterial;
+use trent_store::{ImportedMaterialRecord, KeyRecord, MaterialRecord, Store, StoreError};
+use trent_types::{
+    ExpirationModel, ImportState, ImportType, KeyMaterialState, KeySpec, MaterialId, Timestamp,
+};
+
+use super::{Ctx, Handler, OpSpec, invalid_ciphertext, need};
+use crate::authz::Conditions;
+use crate::import::{MAX_VALID_TO_MS, require_external, state_after};
+use crate::{Error, Result, keys, state};
+
+#[derive(Debug)]
+pub struct Op;
+
+impl Handler for Op {
+    type Request = Request;
+    type Response = Response;
+    const SPEC: OpSpec = OpSpec {
+        operation: Operation::ImportKeyMaterial,
+        action: "kms:ImportKeyMaterial",
+        key_states: state::IMPORTABLE,
+        key_usages: None,
+        cross_account: false,
+    };
+
+    fn audit_params(req: &Request) -> Value {
+        json!({
+            "keyId": req.key_id,
+            "expirationModel": req.expiration_model,
+            "validTo": req.valid_to,
+            "importType": req.import_type,
+            "keyMaterialId": req.key_material_id,
+            "keyMaterialDescription": req.key_material_description,
+        })
+    }
+
+    async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
+        let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let token = need(req.import_token.as_ref(), "ImportToken")?;
+        let wrapped = need(req.encrypted_key_material.as_ref(), "EncryptedKeyMaterial")?;
+        let now = cx.svc.clock().now();
+        let (model, valid_to) = expiration(&req, now)?;
+        let conditions = Conditions::NONE.expiration(model.as_str(), valid_to);
+        let target = cx.svc.resolve(cx.caller, key_ref).await?;
+        let view = cx
+            .svc
+            .preflight_view(cx, &Self::SPEC, &target, &conditions)
+            .await?;
+        let (record, arn) = (view.record, view.arn);
+        require_external(&record, &arn)?;
+        let symmetric = record.key_spec == KeySpec::SymmetricDefault;
+        // Asymmetric and HMAC keys have one material, for good: nothing to choose or name.
+        if !symmetric
+            && (req.import_type.is_some()
+                || req.key_material_id.is_some()
+                || req.key_material_description.is_some())
+        {
+            return Err(Error::validation(
+                "ImportType, KeyMaterialId and KeyMaterialDescription are supported only for symmetric encryption KMS keys.",
+            ));
+        }
+        let (algorithm, wrapping) = cx.svc.open_import_token(&arn, token.as_bytes())?;
+        let plaintext = wrapping
+            .unwrap(algorithm, wrapped.as_bytes())
+            .map_err(|_| invalid_ciphertext())?;
+        let material = trent_crypto::import::imported_material(
+            record.key_spec,
+            record.key_usage,
+            plaintext.as_bytes(),
+        )
+        .map_err(|_| incorrect_material("The key material is not valid for this KMS key."))?;
+        drop(plaintext);
+        let material_id =
+            trent_crypto::import::imported_material_id(record.key_id.as_str(), &material);
+        if let Some(asked) = req.key_material_id.as_deref()
+            && MaterialId::from_hex(asked) != Some(material_id)
+        {
+            return Err(incorrect_material(
+                "The key material does not match the KeyMaterialId in the request.",
+            ));
+        }
+        let sealed = cx
+            .svc
+            .sealer()
+            .seal(&arn, &material_id, &material)
+            .map_err(Error::internal)?;
+        drop::<KeyMaterial>(material);
+
+        const ATTEMPTS: usize = 8;
+        let mut record = record;
+        for _ in 0..ATTEMPTS {
+            let imported = cx
+                .svc
+                .store()
+                .imported_materials(&record.region, &record.key_id)
+                .await?;
+            let row = decide(&req, &record, &imported, material_id, now, valid_to)?;
+            let mut after: Vec<ImportedMaterialRecord> = imported
+                .into_iter()
+                .filter(|m| m.material_id != material_id)
+                .collect();
+            after.push(row.clone());
+            let mut changed = record.clone();
+            changed.state = state_after(record.state, &after);
+            if row.state == KeyMaterialState::Current {
+                changed.current_material = Some(material_id);
+            }
+            let sealed_row = MaterialRecord {
+                region: record.region.clone(),
+                key_id: record.key_id.clone(),
+                material_id,
+                state: row.sealed_state(),
+                created: row.rotation_date.unwrap_or(row.associated),
+                rotation_type: row.rotation_type(),
+                sealed: sealed.clone(),
+            };
+            match cx
+                .svc
+                .store()
+                .import_material(&changed, &row, &sealed_row)
+                .await
+            {
+                Ok(()) => {
+                    cx.svc.invalidate_key(&changed.region, &changed.key_id);
+                    return Ok(Response {
+                        key_id: Some(arn),
+                        key_material_id: Some(material_id.to_hex()),
+                    });
+                }
+                Err(StoreError::Conflict) => {
+                    record = cx.svc.key_record(&target).await?;
+                    state::check(record.state, Self::SPEC.key_states, &arn)?;
+                }
+                Err(StoreError::NotFound) => return Err(keys::key_not_found(&arn)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "The key was changed by another request at the same time. Retry the request.",
+        ))
+    }
+}
+
+/// The expiration model and expiry a request asks for, checked as AWS checks them.
+fn expiration(req: &Request, now: Timestamp) -> Result<(ExpirationModel, Option<Timestamp>)> {
+    let model = req
+        .expiration_model
+        .as_deref()
+        .map(|m| {
+            ExpirationModel::parse(m).ok_or_else(|| Error::validation("Invalid ExpirationModel."))
+        })
+        .transpose()?
+        .unwrap_or(ExpirationModel::KeyMaterialExpires);
+    let valid_to = req.valid_to.map(from_epoch_seconds).transpose()?;
+    match (model, valid_to) {
+        (ExpirationModel::KeyMaterialDoesNotExpire, None) => Ok((model, None)),
+        (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => Err(Error::validation(
+            "ValidTo must not be set when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.",
+        )),
+        (ExpirationModel::KeyMaterialExpires, None) => Err(Error::validation(
+            "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.",
+        )),
+        (ExpirationModel::KeyMaterialExpires, Some(v)) => {
+            if v <= now {
+                return Err(Error::validation("ValidTo must be a time in the future."));
+            }
+            if v.millis() > now.millis().saturating_add(MAX_VALID_TO_MS) {
+                return Err(Error::validation(
+                    "ValidTo must be no more than 365 days from now.",
+                ));
+            }
+            Ok((model, Some(v)))
+        }
+    }
+}
+
+/// The row the imported material gets, by the import type asked for (or its default) and
+/// what the key already has.
+fn decide(
+    req: &Request,
+    record: &KeyRecord,
+    imported: &[ImportedMaterialRecord],
+    material_id: MaterialId,
+    now: Timestamp,
+    valid_to: Option<Timestamp>,
+) -> Result<ImportedMaterialRecord> {
+    let arn = keys::record_arn(record);
+    let import_type = match req.import_type.as_deref() {
+        Some(t) => ImportType::parse(t).ok_or_else(|| Error::validation("Invalid ImportType."))?,
+        None if imported.is_empty() => ImportType::NewKeyMaterial,
+        None => ImportType::ExistingKeyMaterial,
+    };
+    let existing = imported.iter().find(|m| m.material_id == material_id);
+    match import_type {
+        ImportType::ExistingKeyMaterial => {
+            let Some(existing) = existing else {
+                return Err(incorrect_material(
+                    "The key material is not the key material previously imported into this KMS key.",
+                ));
+            };
+            Ok(ImportedMaterialRecord {
+                import_state: ImportState::Imported,
+                valid_to,
+                description: req
+                    .key_material_description
+                    .clone()
+                    .or_else(|| existing.description.clone()),
+                ..existing.clone()
+            })
+        }
+        ImportType::NewKeyMaterial => {
+            if req.key_material_id.is_some() {
+                return Err(Error::validation(
+                    "KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.",
+                ));
+            }
+            if existing.is_some() {
+                return Err(Error::validation(format!(
+                    "This key material is already associated with {arn}. Import it with ImportType EXISTING_KEY_MATERIAL."
+                )));
+            }
+            let state = if imported.is_empty() {
+                KeyMaterialState::Current
+            } else if imported
+                .iter()
+                .any(|m| m.state == KeyMaterialState::PendingRotation)
+            {
+                return Err(Error::invalid_state(format!(
+                    "{arn} already has new key material waiting for RotateKeyOnDemand."
+                )));
+            } else {
+                KeyMaterialState::PendingRotation
+            };
+            Ok(ImportedMaterialRecord {
+                region: record.region.clone(),
+                key_id: record.key_id.clone(),
+                material_id,
+                state,
+                import_state: ImportState::Imported,
+                valid_to,
+                description: req.key_material_description.clone(),
+                associated: now,
+                rotation_date: None,
+            })
+        }
+    }
+}
+
+/// A wire timestamp (seconds since the epoch, with a fraction) as a [`Timestamp`].
+fn from_epoch_seconds(seconds: f64) -> Result<Timestamp> {
+    let millis = (seconds * 1000.0).round();
+    // Within ±2^53 ms an f64 holds every millisecond exactly, far beyond any real date.
+    const LIMIT: f64 = 9_007_199_254_740_992.0;
+    if !millis.is_finite() || millis.abs() > LIMIT {
+        return Err(Error::validation("ValidTo is not a valid timestamp."));
+    }
+    #[allow(clippy::cast_possible_truncation)] // Bounded just above.
+    Ok(Timestamp::from_millis(millis as i64))
+}
+
+fn incorrect_material(message: &str) -> Error {
+    Error::new(ErrorKind::IncorrectKeyMaterial, message)
+}
