@@ -145,6 +145,7 @@ fn bench(c: &mut Criterion) {
         tags: &tags,
         aliases: Some(&aliases),
         grants: &[],
+        multi_region_type: None,
     };
     let key_user = caller("arn:aws:iam::111122223333:role/KeyUser", &[]);
     authorize_key(&key_user, &ENCRYPT, &key, None, &conditions, now).unwrap();
@@ -175,6 +176,7 @@ fn bench(c: &mut Criterion) {
         tags: &tags,
         aliases: Some(&aliases),
         grants: &[],
+        multi_region_type: None,
     };
     let admin = caller(
         "arn:aws:iam::111122223333:user/admin",

@@ -33,7 +33,8 @@ use trent_api::ErrorKind;
 use trent_policy::{ContextValue, Decision, Policy, Reason, RequestContext, RequestContextBuilder};
 use trent_store::{GrantRecord, KeyRecord, Tag};
 use trent_types::{
-    AliasName, EncryptionContext, GrantOperation, KeySpec, KeyUsage, Origin, Timestamp,
+    AliasName, EncryptionContext, GrantOperation, KeySpec, KeyUsage, MultiRegionKeyType, Origin,
+    Timestamp,
 };
 
 use crate::ops::OpSpec;
@@ -54,6 +55,7 @@ pub struct Conditions<'a> {
     re_encrypt_other_key: Option<&'a str>,
     bypass_policy_lockout_safety_check: Option<bool>,
     pending_window_in_days: Option<u32>,
+    rotation_period_in_days: Option<u32>,
     request_tags: Option<&'a [Tag]>,
     tag_keys: Option<&'a [String]>,
     new_key: Option<NewKey>,
@@ -86,6 +88,9 @@ pub struct NewKey {
     pub key_usage: KeyUsage,
     pub origin: Origin,
     pub multi_region: bool,
+    /// PRIMARY for a new multi-Region key, REPLICA for a new replica (ReplicateKey's
+    /// `kms:CreateKey` in the replica's region).
+    pub multi_region_type: Option<MultiRegionKeyType>,
 }
 
 impl<'a> Conditions<'a> {
@@ -101,6 +106,7 @@ impl<'a> Conditions<'a> {
         re_encrypt_other_key: None,
         bypass_policy_lockout_safety_check: None,
         pending_window_in_days: None,
+        rotation_period_in_days: None,
         request_tags: None,
         tag_keys: None,
         new_key: None,
@@ -172,6 +178,12 @@ impl<'a> Conditions<'a> {
     /// `kms:ScheduleKeyDeletionPendingWindowInDays`.
     pub fn pending_window_in_days(mut self, days: u32) -> Self {
         self.pending_window_in_days = Some(days);
+        self
+    }
+
+    /// `kms:RotationPeriodInDays` (EnableKeyRotation).
+    pub fn rotation_period_in_days(mut self, days: u32) -> Self {
+        self.rotation_period_in_days = Some(days);
         self
     }
 
@@ -251,6 +263,8 @@ pub struct KeyFacts<'a> {
     pub aliases: Option<&'a [AliasName]>,
     /// Every grant on the key.
     pub grants: &'a [GrantRecord],
+    /// PRIMARY or REPLICA for a multi-Region key (`kms:MultiRegionKeyType`).
+    pub multi_region_type: Option<MultiRegionKeyType>,
 }
 
 /// How many aliases `kms:ResourceAliases` can hold: AWS's "aliases per KMS key" quota for
@@ -467,8 +481,16 @@ impl Sources<'_> {
             "kms:calleraccount" => b.value(key, caller.account().as_str()),
             "kms:keyspec" => maybe(b, key, props.map(|p| p.key_spec.as_str())),
             "kms:keyusage" => maybe(b, key, props.map(|p| p.key_usage.as_str())),
+            // The deprecated names of the same two facts, which policies may still use.
+            "kms:customermasterkeyspec" => maybe(b, key, props.map(|p| p.key_spec.as_str())),
+            "kms:customermasterkeyusage" => maybe(b, key, props.map(|p| p.key_usage.as_str())),
             "kms:keyorigin" => maybe(b, key, props.map(|p| p.origin.as_str())),
             "kms:multiregion" => maybe(b, key, props.map(|p| p.multi_region)),
+            "kms:multiregionkeytype" => maybe(
+                b,
+                key,
+                props.and_then(|p| p.multi_region_type.map(|t| t.as_str())),
+            ),
             "kms:resourcealiases" => match self.key.and_then(|k| k.aliases) {
                 Some(aliases) => b.values(key, aliases.iter().map(AliasName::as_str)),
                 None => b,
@@ -495,6 +517,9 @@ impl Sources<'_> {
             }
             "kms:schedulekeydeletionpendingwindowindays" => {
                 maybe(b, key, cond.pending_window_in_days.map(i64::from))
+            }
+            "kms:rotationperiodindays" => {
+                maybe(b, key, cond.rotation_period_in_days.map(i64::from))
             }
             "kms:grantoperations" => match cond.new_grant {
                 Some(g) => b.values(key, g.operations.iter().map(|op| op.as_str())),
@@ -550,6 +575,7 @@ impl Sources<'_> {
                 key_usage: k.record.key_usage,
                 origin: k.record.origin,
                 multi_region: k.record.multi_region,
+                multi_region_type: k.multi_region_type,
             })
         })
     }
@@ -700,6 +726,7 @@ mod tests {
             tags: &[],
             aliases: Some(&[]),
             grants: &[],
+            multi_region_type: None,
         };
         authorize_key(caller, spec, &key, None, conditions, now()).map_err(|e| {
             let e = e.into_api("r");
@@ -737,6 +764,7 @@ mod tests {
             tags: &[],
             aliases: Some(&[]),
             grants: &grants,
+            multi_region_type: None,
         };
         let decide = |who: &str, context: Option<&EncryptionContext>| {
             let conditions = match context {
@@ -845,6 +873,7 @@ mod tests {
             tags: &[],
             aliases: None,
             grants: &[],
+            multi_region_type: None,
         };
         let e = authorize_key(&admin, &ENCRYPT, &key, None, &Conditions::NONE, now());
         assert_eq!(e.unwrap_err().kind(), ErrorKind::AccessDenied);
@@ -880,6 +909,10 @@ mod tests {
         "kms:KeyUsage",
         "kms:KeyOrigin",
         "kms:MultiRegion",
+        "kms:MultiRegionKeyType",
+        "kms:CustomerMasterKeySpec",
+        "kms:CustomerMasterKeyUsage",
+        "kms:RotationPeriodInDays",
         "kms:ResourceAliases",
         "kms:RequestAlias",
         "kms:EncryptionContext:purpose",
@@ -920,6 +953,7 @@ mod tests {
             tags: &tags,
             aliases: Some(&aliases),
             grants: &[],
+            multi_region_type: Some(MultiRegionKeyType::Replica),
         };
         let pairs =
             EncryptionContext::from_pairs([("Purpose".to_owned(), "test".to_owned())]).unwrap();
@@ -935,6 +969,7 @@ mod tests {
             .re_encrypt_with(ARN)
             .bypass_policy_lockout_safety_check(false)
             .pending_window_in_days(7)
+            .rotation_period_in_days(180)
             .request_tags(&request_tags)
             .new_grant(NewGrant {
                 operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
@@ -986,6 +1021,10 @@ mod tests {
         assert_eq!(one("kms:KeyUsage"), "ENCRYPT_DECRYPT");
         assert_eq!(one("kms:KeyOrigin"), "AWS_KMS");
         assert_eq!(one("kms:MultiRegion"), "false");
+        assert_eq!(one("kms:MultiRegionKeyType"), "REPLICA");
+        assert_eq!(one("kms:CustomerMasterKeySpec"), "SYMMETRIC_DEFAULT");
+        assert_eq!(one("kms:CustomerMasterKeyUsage"), "ENCRYPT_DECRYPT");
+        assert_eq!(one("kms:RotationPeriodInDays"), "180");
         assert_eq!(one("kms:ResourceAliases"), "alias/one,alias/two");
         assert_eq!(one("kms:RequestAlias"), "alias/one");
         assert_eq!(one("kms:EncryptionContext:Purpose"), "test");
@@ -1011,6 +1050,7 @@ mod tests {
         let key = KeyFacts {
             aliases: None,
             grants: &[],
+            multi_region_type: None,
             ..key
         };
         let sources = Sources {
@@ -1076,6 +1116,7 @@ mod tests {
             tags: &[],
             aliases: Some(&[]),
             grants: &[],
+            multi_region_type: None,
         };
         let root_only = Policy::parse_key_policy(&default_policy()).unwrap();
         let admin = caller(ALICE, &[ADMINISTRATOR_ACCESS]);

@@ -17,7 +17,9 @@ use std::sync::{Arc, RwLock};
 use trent_crypto::{PreparedKey, SymmetricKey};
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Tag};
-use trent_types::{AccountId, AliasName, KeyId, KeyState, MaterialId, Region, Timestamp};
+use trent_types::{
+    AccountId, AliasName, KeyId, KeyState, MaterialId, MultiRegionKeyType, Region, Timestamp,
+};
 
 const SHARDS: usize = 16;
 
@@ -43,6 +45,8 @@ pub struct CachedKey {
     /// When imported material the key depends on expires: from then on the key is pending
     /// import, even before the expiry job has deleted the material.
     expires: Option<Timestamp>,
+    /// PRIMARY or REPLICA for a multi-Region key.
+    multi_region_type: Option<MultiRegionKeyType>,
 }
 
 impl CachedKey {
@@ -68,7 +72,14 @@ impl CachedKey {
             grants,
             current,
             expires: None,
+            multi_region_type: None,
         }
+    }
+
+    /// The same entry, for a multi-Region key of this type.
+    pub fn multi_region(mut self, key_type: Option<MultiRegionKeyType>) -> Self {
+        self.multi_region_type = key_type;
+        self
     }
 
     /// The same entry, unusable from `expires` on (see [`Self::state_at`]).
@@ -97,6 +108,7 @@ impl CachedKey {
             tags: &self.tags,
             aliases: self.aliases.as_deref(),
             grants: &self.grants,
+            multi_region_type: self.multi_region_type,
         }
     }
 

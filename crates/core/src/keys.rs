@@ -12,7 +12,8 @@ use trent_crypto::PreparedKey;
 use trent_policy::Policy;
 use trent_store::{GrantRecord, KeyRecord, Store, Tag};
 use trent_types::{
-    AccountId, AliasArn, AliasName, GrantId, KeyArn, KeyId, KeyRef, KeyRefError, Origin, Region,
+    AccountId, AliasArn, AliasName, GrantId, KeyArn, KeyId, KeyRef, KeyRefError,
+    MultiRegionKeyType, Origin, Region,
 };
 
 use crate::authz::{self, Conditions, KeyFacts, MAX_RESOURCE_ALIASES};
@@ -40,6 +41,7 @@ pub struct KeyView {
     pub tags: Vec<Tag>,
     pub aliases: Option<Vec<AliasName>>,
     pub grants: Vec<GrantRecord>,
+    pub multi_region_type: Option<MultiRegionKeyType>,
 }
 
 impl KeyView {
@@ -51,6 +53,7 @@ impl KeyView {
             tags: &self.tags,
             aliases: self.aliases.as_deref(),
             grants: &self.grants,
+            multi_region_type: self.multi_region_type,
         }
     }
 }
@@ -186,6 +189,7 @@ impl Service {
         let tags = self.store().tags(&record.region, &record.key_id).await?;
         let aliases = self.key_aliases(&record).await?;
         let grants = self.key_grants(&record).await?;
+        let multi_region_type = self.multi_region_type(&record).await?;
         let cached = self
             .inner
             .keys
@@ -201,7 +205,27 @@ impl Service {
             tags,
             aliases,
             grants,
+            multi_region_type,
         })
+    }
+
+    /// PRIMARY or REPLICA for a multi-Region key, read from its set of related keys; `None`
+    /// for any other key (no store read).
+    async fn multi_region_type(
+        &self,
+        record: &KeyRecord,
+    ) -> Result<Option<MultiRegionKeyType>, Error> {
+        if !record.multi_region {
+            return Ok(None);
+        }
+        let set = self.store().multi_region_keys(&record.key_id).await?;
+        Ok(set.map(|set| {
+            if set.primary_region == record.region {
+                MultiRegionKeyType::Primary
+            } else {
+                MultiRegionKeyType::Replica
+            }
+        }))
     }
 
     /// Every grant on a key, for authorization.
@@ -384,6 +408,7 @@ impl Service {
             tags,
             aliases,
             grants,
+            multi_region_type,
         } = view;
         let sealed = self
             .store()
@@ -409,7 +434,9 @@ impl Service {
             None
         };
         let entry = Arc::new(
-            CachedKey::new(record, arn, materials, policy, tags, aliases, grants).expiring(expires),
+            CachedKey::new(record, arn, materials, policy, tags, aliases, grants)
+                .expiring(expires)
+                .multi_region(multi_region_type),
         );
         keys.fill(cache_key, entry.clone(), ticket);
         Ok((entry, true))

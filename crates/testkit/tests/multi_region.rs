@@ -520,3 +520,62 @@ async fn replication_needs_create_key_and_the_region_conditions_apply() {
     assert_eq!(code(&e), "AccessDeniedException", "{e:?}");
     assert_eq!(roles(&admin, &id).await.0, MultiRegionKeyType::Primary);
 }
+
+#[tokio::test]
+async fn the_key_type_condition_tells_a_primary_from_its_replicas() {
+    let server = TestServer::start_with_identities(identities()).await;
+    let admin = server.client_with("admin", "admin-secret", REGION);
+    let west = server.client_with("admin", "admin-secret", WEST);
+    // The same policy on both keys: only the primary may encrypt.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*","Condition":{{"StringEquals":{{"kms:MultiRegionKeyType":"REPLICA"}}}}}}]}}"#
+    );
+    let id = admin
+        .create_key()
+        .multi_region(true)
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    admin
+        .replicate_key()
+        .key_id(&id)
+        .replica_region(WEST)
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap();
+    let encrypt = |kms: &Client| {
+        kms.encrypt()
+            .key_id(&id)
+            .plaintext(Blob::new(b"secret".to_vec()))
+            .send()
+    };
+    let blob = encrypt(&admin).await.unwrap().ciphertext_blob.unwrap();
+    let e = fail(encrypt(&west).await);
+    assert_eq!(code(&e), "AccessDeniedException", "{e:?}");
+    // Decrypt is not denied: the replica decrypts what the primary encrypted.
+    west.decrypt()
+        .ciphertext_blob(blob.clone())
+        .send()
+        .await
+        .unwrap();
+
+    // Once the primary moves, the roles and the decisions swap at once.
+    admin
+        .update_primary_region()
+        .key_id(&id)
+        .primary_region(WEST)
+        .send()
+        .await
+        .unwrap();
+    encrypt(&west).await.unwrap();
+    let e = fail(encrypt(&admin).await);
+    assert_eq!(code(&e), "AccessDeniedException", "{e:?}");
+    assert!(message(&e).contains("kms:Encrypt"), "{e:?}");
+}

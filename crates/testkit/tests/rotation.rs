@@ -378,21 +378,38 @@ async fn disabled_keys_wait_and_keys_being_deleted_never_rotate() {
     assert_eq!(current(&kms, &resting).await, resting_was);
     assert_eq!(current(&kms, &doomed).await, doomed_was);
 
-    // The status still reads in every state; a key being deleted keeps its schedule.
-    for key in [&resting, &doomed] {
+    // The status still reads in every state: a disabled key keeps its schedule, a key being
+    // deleted reads as not rotating (AWS's rule) and gets its schedule back if cancelled.
+    for (key, enabled) in [(&resting, true), (&doomed, false)] {
         let status = kms
             .get_key_rotation_status()
             .key_id(key)
             .send()
             .await
             .unwrap();
-        assert!(status.key_rotation_enabled());
+        assert_eq!(status.key_rotation_enabled(), enabled, "{key}");
+        assert_eq!(status.next_rotation_date().is_some(), enabled, "{key}");
         assert!(rotations(&kms, key, None, 10).await.is_empty());
     }
 
     // Enabled again, a key whose rotation is overdue rotates at once.
     kms.enable_key().key_id(&resting).send().await.unwrap();
     rotated_from(&kms, &resting, &resting_was).await;
+
+    // Its deletion cancelled, a key reads as rotating again.
+    kms.cancel_key_deletion()
+        .key_id(&doomed)
+        .send()
+        .await
+        .unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&doomed)
+        .send()
+        .await
+        .unwrap();
+    assert!(status.key_rotation_enabled());
+    assert!(status.next_rotation_date().is_some());
     server.stop().await;
 }
 
@@ -734,4 +751,56 @@ async fn rotation_survives_a_restart() {
     assert_eq!(rotations(&kms, &id, None, 100).await.len(), 3);
     server.stop().await;
     drop(temp);
+}
+
+#[tokio::test]
+async fn a_key_policy_can_bound_the_rotation_period() {
+    let server = TestServer::start().await;
+    let kms = clock_client(&server, REGION);
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Deny","Principal":"*","Action":"kms:EnableKeyRotation","Resource":"*","Condition":{{"NumericGreaterThan":{{"kms:RotationPeriodInDays":180}}}}}}]}}"#
+    );
+    let id = kms
+        .create_key()
+        .policy(policy)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    // The default period, 365 days, is what the condition sees when none is given.
+    for period in [None, Some(181)] {
+        let e = fail(
+            kms.enable_key_rotation()
+                .key_id(&id)
+                .set_rotation_period_in_days(period)
+                .send()
+                .await,
+        );
+        assert_eq!(code(&e), "AccessDeniedException", "{period:?}: {e:?}");
+    }
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!status.key_rotation_enabled());
+    kms.enable_key_rotation()
+        .key_id(&id)
+        .rotation_period_in_days(90)
+        .send()
+        .await
+        .unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.rotation_period_in_days(), Some(90));
+    server.stop().await;
 }

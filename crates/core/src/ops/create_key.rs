@@ -9,7 +9,8 @@ use trent_store::{
     KeyRecord, MaterialRecord, MaterialState, MultiRegionKeys, Store, StoreError, Tag,
 };
 use trent_types::{
-    AccountId, CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, Origin, Timestamp,
+    AccountId, CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, MultiRegionKeyType,
+    Origin, Timestamp,
 };
 
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, tags};
@@ -59,6 +60,10 @@ impl Handler for Op {
                 key_usage,
                 origin,
                 multi_region: req.multi_region.unwrap_or(false),
+                multi_region_type: req
+                    .multi_region
+                    .unwrap_or(false)
+                    .then_some(MultiRegionKeyType::Primary),
             })
             .bypass_policy_lockout_safety_check(bypass)
             .request_tags(&tags);
@@ -148,7 +153,8 @@ impl Handler for Op {
         };
         let arn = keys::record_arn(&record);
         if check_lockout {
-            new_key_lockout_check(cx, &policy, &record, &arn, &tags, now)?;
+            let key_type = record.multi_region.then_some(MultiRegionKeyType::Primary);
+            new_key_lockout_check(cx, &policy, &record, &arn, &tags, key_type, now)?;
         }
         if external {
             store_key(cx.svc.store().create_key_without_material(&record, &tags)).await?;
@@ -273,6 +279,7 @@ pub(crate) fn new_key_lockout_check(
     record: &KeyRecord,
     arn: &str,
     tags: &[Tag],
+    multi_region_type: Option<MultiRegionKeyType>,
     now: Timestamp,
 ) -> Result<()> {
     let key = KeyFacts {
@@ -282,6 +289,7 @@ pub(crate) fn new_key_lockout_check(
         tags,
         aliases: Some(&[]),
         grants: &[],
+        multi_region_type,
     };
     authz::lockout_check(cx.caller, policy, &key, now)
 }

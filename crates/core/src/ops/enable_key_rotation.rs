@@ -42,8 +42,9 @@ impl Handler for Op {
         let now = cx.svc.clock().now();
         // Replicas share their primary's rotation, which only the primary manages.
         let related = cx.svc.related_keys_of(cx.caller, key_ref).await?;
+        let conditions = Conditions::NONE.rotation_period_in_days(period);
         cx.svc
-            .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, &conditions, |key, _| {
                 multi_region::refuse_replica(related.as_ref(), key)?;
                 check_rotatable(key)?;
                 key.rotation = Some(schedule(key.rotation, period, now));

@@ -1,5 +1,6 @@
 //! GetKeyRotationStatus: whether a key rotates automatically, how often, and when next.
-//! Keys that cannot rotate (asymmetric, HMAC, imported) answer that they do not.
+//! Keys that cannot rotate (asymmetric, HMAC, imported) answer that they do not, and so do
+//! keys pending deletion.
 
 use serde_json::{Value, json};
 use trent_api::Operation;
@@ -8,6 +9,7 @@ use trent_api::ops::get_key_rotation_status::{Request, Response};
 use super::{Ctx, Handler, OpSpec, need};
 use crate::authz::Conditions;
 use crate::{Result, state};
+use trent_types::KeyState;
 
 #[derive(Debug)]
 pub struct Op;
@@ -40,6 +42,14 @@ impl Handler for Op {
             }
             _ => record.rotation,
         };
+        // While a key is pending deletion its status reads false; the schedule is kept, so
+        // cancelling the deletion restores it, as AWS documents.
+        let rotation = rotation.filter(|_| {
+            !matches!(
+                record.state,
+                KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
+            )
+        });
         // A rotation completes within the call that starts it, so none is ever in progress:
         // OnDemandRotationStartDate never appears.
         Ok(Response {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use trent_api::ops::replicate_key::{Request, Response};
 use trent_api::{ErrorKind, Operation};
 use trent_store::{KeyRecord, MaterialRecord, Store, StoreError, Tag};
-use trent_types::{KeyState, Region};
+use trent_types::{KeyState, MultiRegionKeyType, Region};
 
 use super::create_key::{new_key_lockout_check, policy_or_default};
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, need, tags, wire_tags};
@@ -137,6 +137,7 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
         key_usage: primary.key_usage,
         origin: primary.origin,
         multi_region: true,
+        multi_region_type: Some(MultiRegionKeyType::Replica),
     };
     let create = Conditions::NONE
         .new_key(new_key)
@@ -175,7 +176,8 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
         version: 1,
     };
     if check_lockout {
-        new_key_lockout_check(cx, &policy, &replica, &replica_arn, tags, now)?;
+        let key_type = Some(MultiRegionKeyType::Replica);
+        new_key_lockout_check(cx, &policy, &replica, &replica_arn, tags, key_type, now)?;
     }
 
     let materials = copy_materials(cx, primary, &view.arn, &replica, &replica_arn).await?;
