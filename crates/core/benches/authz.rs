@@ -6,7 +6,9 @@
 //! Two cases: a realistic five-statement key policy (AWS's console policy with a condition on
 //! the encryption context and a deny of deletion) and a key user named in it; and AWS's
 //! default key policy with an administrator allowed by an identity policy (Trent's
-//! out-of-the-box setup). The goal is well under 10 µs per decision.
+//! out-of-the-box setup). The goal is well under 10 µs per decision. Then the same key holding
+//! 500 grants: a key user the policy allows pays nothing for them (grants are asked only when
+//! the policies leave a request undecided), and a grantee pays for the scan.
 
 // Bench setup: a fixture that fails to parse should stop the bench loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -19,10 +21,10 @@ use trent_core::authz::{Conditions, KeyFacts, authorize_key};
 use trent_core::ops::OpSpec;
 use trent_core::{ADMINISTRATOR_ACCESS, Caller, Principal};
 use trent_policy::Policy;
-use trent_store::{KeyRecord, Tag};
+use trent_store::{GrantConstraints, GrantRecord, KeyRecord, Tag};
 use trent_types::{
-    AccountId, AliasName, EncryptionContext, KeyId, KeySpec, KeyState, KeyUsage, Origin,
-    PrincipalArn, Region, Timestamp,
+    AccountId, AliasName, EncryptionContext, GrantId, GrantOperation, KeyId, KeySpec, KeyState,
+    KeyUsage, Origin, PrincipalArn, Region, Timestamp,
 };
 
 const KEY_POLICY: &str = r#"{
@@ -198,6 +200,67 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+
+    // The realistic key with 500 grants, the last one for the grantee.
+    let grants: Vec<GrantRecord> = (0..500u16)
+        .map(|i| {
+            let mut id = [0; 32];
+            id[..2].copy_from_slice(&i.to_be_bytes());
+            let grantee = if i == 499 {
+                "arn:aws:iam::111122223333:role/Grantee".to_owned()
+            } else {
+                format!("arn:aws:iam::111122223333:role/Other{i}")
+            };
+            GrantRecord {
+                region: realistic.region.clone(),
+                key_id: realistic.key_id.clone(),
+                grant_id: GrantId(id),
+                name: None,
+                grantee: PrincipalArn::parse(&grantee).unwrap(),
+                retiring: None,
+                operations: vec![GrantOperation::Encrypt, GrantOperation::Decrypt],
+                constraints: GrantConstraints {
+                    equals: None,
+                    subset: Some([("Project".to_owned(), "atlas".to_owned())].into()),
+                },
+                issuing_account: realistic.account.clone(),
+                creation_date: now,
+                token_hash: [0; 32],
+            }
+        })
+        .collect();
+    let key = KeyFacts {
+        record: &realistic,
+        arn,
+        policy: Some(&realistic_policy),
+        tags: &tags,
+        aliases: Some(&aliases),
+        grants: &grants,
+        multi_region_type: None,
+    };
+    let grantee = caller("arn:aws:iam::111122223333:role/Grantee", &[]);
+    authorize_key(&key_user, &ENCRYPT, &key, None, &conditions, now).unwrap();
+    authorize_key(&grantee, &ENCRYPT, &key, None, &conditions, now).unwrap();
+    for (name, who) in [
+        (
+            "authz: Encrypt by a key user, key with 500 grants",
+            &key_user,
+        ),
+        ("authz: Encrypt by the grantee of the 500th grant", &grantee),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                authorize_key(
+                    black_box(who),
+                    &ENCRYPT,
+                    black_box(&key),
+                    None,
+                    black_box(&conditions),
+                    now,
+                )
+            })
+        });
+    }
 
     // What a metadata operation pays when the key cache does not hold the policy parsed.
     c.bench_function("authz: parsing the five-statement key policy", |b| {

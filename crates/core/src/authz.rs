@@ -313,9 +313,9 @@ pub fn authorize_key(
     };
     let policies = std::iter::once(policy).chain(&caller.identity.policies);
     let ctx = context(action, key.arn, &sources, policies);
-    let grants = grants_allow(caller, spec, key, conditions);
+    let grants = || grants_allow(caller, spec, key, conditions);
     let verdict = with_refs(&caller.identity.policies, |identity| {
-        trent_policy::authorize_explained(policy, identity, grants, &ctx)
+        trent_policy::authorize_explained_with(policy, identity, grants, &ctx)
     });
     if verdict.decision.is_allowed() {
         Ok(())

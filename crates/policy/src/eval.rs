@@ -232,6 +232,18 @@ pub fn authorize_explained(
     grants_allow: bool,
     ctx: &RequestContext,
 ) -> Authorization {
+    authorize_explained_with(key_policy, identity_policies, || grants_allow, ctx)
+}
+
+/// [`authorize_explained`] with the grants asked only when the policies leave the request
+/// undecided: a key with many grants costs nothing extra to a caller the policies allow or
+/// deny.
+pub fn authorize_explained_with(
+    key_policy: &Policy,
+    identity_policies: &[&Policy],
+    grants_allow: impl FnOnce() -> bool,
+    ctx: &RequestContext,
+) -> Authorization {
     let deny = |reason| Authorization {
         decision: Decision::ExplicitDeny,
         reason,
@@ -267,7 +279,7 @@ pub fn authorize_explained(
             Reason::KeyPolicyAndIdentityPolicy
         });
     }
-    if grants_allow {
+    if grants_allow() {
         return allow(Reason::Grant);
     }
     let reason = if key_names_caller_or_account {

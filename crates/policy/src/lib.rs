@@ -59,7 +59,10 @@ mod values;
 
 pub use context::{ContextValue, RequestContext, RequestContextBuilder};
 pub use error::PolicyError;
-pub use eval::{Authorization, Decision, Evaluation, Reason, authorize, authorize_explained};
+pub use eval::{
+    Authorization, Decision, Evaluation, Reason, authorize, authorize_explained,
+    authorize_explained_with,
+};
 pub use parse::{Policy, PolicyKind, PolicyVersion};
 
 /// The largest policy document AWS KMS accepts, in bytes of its JSON text.

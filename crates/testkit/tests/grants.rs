@@ -561,3 +561,46 @@ async fn a_grantee_may_create_grants_of_no_more_than_its_own() {
     assert_eq!(code(&e), DENIED);
     assert_eq!(grant_ids(&admin, &key).await.len(), 3);
 }
+
+#[tokio::test]
+async fn encryption_context_conditions_read_the_grant_constraint() {
+    let world = World::start().await;
+    let admin = world.as_("admin");
+    let keyadmin = world.as_("keyadmin");
+    // AWS's example: grants only for the IT department's encryption context.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Allow","Principal":{{"AWS":"{ka}"}},"Action":"kms:CreateGrant","Resource":"*",
+          "Condition":{{"StringEquals":{{"kms:EncryptionContext:Department":"IT"}},
+            "ForAllValues:StringEquals":{{"kms:EncryptionContextKeys":["Department","Project"]}}}}}}]}}"#,
+        ka = role(A, "KeyAdmin")
+    );
+    let key = new_key(&admin, Some(&policy)).await;
+    let create = |c: Option<aws_sdk_kms::types::GrantConstraints>| {
+        keyadmin
+            .create_grant()
+            .key_id(&key)
+            .grantee_principal(role(A, "Batch"))
+            .set_operations(Some(ops(&["Encrypt", "Decrypt"])))
+            .set_constraints(c)
+            .send()
+    };
+    create(Some(constraint(false, &[("Department", "IT")])))
+        .await
+        .unwrap();
+    create(Some(constraint(
+        true,
+        &[("Department", "IT"), ("Project", "atlas")],
+    )))
+    .await
+    .unwrap();
+    for refused in [
+        Some(constraint(false, &[("Department", "HR")])),
+        Some(constraint(false, &[("Department", "IT"), ("Owner", "eve")])),
+        None,
+    ] {
+        let e = fail(create(refused.clone()).await);
+        assert_eq!(code(&e), DENIED, "{refused:?}");
+    }
+}

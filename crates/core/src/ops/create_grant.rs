@@ -70,7 +70,8 @@ impl Handler for Op {
         let name = req.name;
 
         let constraint_types = constraint_types(&constraints);
-        let conditions = Conditions::NONE
+        let constraint_context = constraint_context(&constraints);
+        let mut conditions = Conditions::NONE
             .new_grant(NewGrant {
                 operations: &operations,
                 grantee: grantee.as_str(),
@@ -78,6 +79,9 @@ impl Handler for Op {
                 constraint_types: &constraint_types,
             })
             .grant_is_for_aws_resource(false);
+        if let Some(context) = &constraint_context {
+            conditions = conditions.encryption_context(context);
+        }
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
         let view = cx
             .svc
@@ -293,6 +297,21 @@ fn constraints(wire: Option<WireConstraints>) -> Result<GrantConstraints> {
         equals: check("EncryptionContextEquals", wire.encryption_context_equals)?,
         subset: check("EncryptionContextSubset", wire.encryption_context_subset)?,
     })
+}
+
+/// `kms:EncryptionContext:KEY` and `kms:EncryptionContextKeys` of a CreateGrant: the pairs of
+/// its encryption-context constraint, as AWS's condition-key reference says; `None` without
+/// one.
+fn constraint_context(constraints: &GrantConstraints) -> Option<EncryptionContext> {
+    let pairs = constraints
+        .equals
+        .iter()
+        .chain(&constraints.subset)
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()));
+    EncryptionContext::from_pairs(pairs)
+        .ok()
+        .filter(|c| !c.is_empty())
 }
 
 /// `kms:GrantConstraintType`: the constraint types the request has.
