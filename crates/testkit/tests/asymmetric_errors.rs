@@ -761,6 +761,42 @@ async fn dry_runs_answer_after_every_check() {
         .send()
         .await;
     assert_refused(dry, "GenerateDataKeyPair", r);
+    let r = kms
+        .generate_data_key_pair_without_plaintext()
+        .key_id(&k.symmetric)
+        .key_pair_spec(DataKeyPairSpec::Rsa2048)
+        .dry_run(true)
+        .send()
+        .await;
+    assert_refused(dry, "GenerateDataKeyPairWithoutPlaintext", r);
+    let r = kms
+        .verify_mac()
+        .key_id(&k.hmac)
+        .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+        .message(Blob::new("m"))
+        .mac(Blob::new(vec![0; 32]))
+        .dry_run(true)
+        .send()
+        .await;
+    assert_refused(dry, "VerifyMac", r);
+    let ciphertext = kms
+        .encapsulate()
+        .key_id(&k.ml_kem)
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .send()
+        .await
+        .unwrap()
+        .shared_secret_ciphertext_blob
+        .unwrap();
+    let r = kms
+        .decapsulate()
+        .key_id(&k.ml_kem)
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .shared_secret_ciphertext_blob(ciphertext.clone())
+        .dry_run(true)
+        .send()
+        .await;
+    assert_refused(dry, "Decapsulate", r);
 
     // A check that fails answers first.
     let r = kms
@@ -802,6 +838,32 @@ async fn dry_runs_answer_after_every_check() {
     assert_refused(
         INVALID_KEY_USAGE,
         "GenerateDataKeyPair under RSA, dry run",
+        r,
+    );
+    let r = kms
+        .generate_data_key_pair_without_plaintext()
+        .key_id(&k.p256_sign)
+        .key_pair_spec(DataKeyPairSpec::Rsa2048)
+        .dry_run(true)
+        .send()
+        .await;
+    assert_refused(
+        INVALID_KEY_USAGE,
+        "GenerateDataKeyPairWithoutPlaintext under ECC, dry run",
+        r,
+    );
+    let short = Blob::new(ciphertext.into_inner()[1..].to_vec());
+    let r = kms
+        .decapsulate()
+        .key_id(&k.ml_kem)
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .shared_secret_ciphertext_blob(short)
+        .dry_run(true)
+        .send()
+        .await;
+    assert_refused(
+        "InvalidCiphertextException",
+        "Decapsulate a short ciphertext, dry run",
         r,
     );
     server.stop().await;
