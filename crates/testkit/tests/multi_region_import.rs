@@ -122,6 +122,20 @@ async fn import_in(kms: &Client, region: &str, key: &str, material: &[u8]) -> St
         .unwrap()
 }
 
+/// Asserts that fresh random material is refused with IncorrectKeyMaterialException.
+async fn assert_other_material_refused(
+    kms: &Client,
+    region: &str,
+    key: &str,
+    import_type: Option<ImportType>,
+) {
+    let alg = AlgorithmSpec::RsaesOaepSha1;
+    let e = try_import(kms, region, key, alg, &random(32), None, import_type)
+        .await
+        .unwrap_err();
+    assert!(e.is_incorrect_key_material_exception(), "{e:?}");
+}
+
 async fn state_in(kms: &Client, key: &str) -> KeyState {
     describe(kms, key).await.key_state().unwrap().clone()
 }
@@ -225,26 +239,12 @@ async fn other_material_is_refused_and_changes_nothing() {
         Some(ImportType::NewKeyMaterial),
         Some(ImportType::ExistingKeyMaterial),
     ] {
-        let e = try_import(
-            &west,
-            WEST,
-            &key,
-            alg.clone(),
-            &random(32),
-            None,
-            import_type,
-        )
-        .await
-        .unwrap_err();
-        assert!(e.is_incorrect_key_material_exception(), "{e:?}");
+        assert_other_material_refused(&west, WEST, &key, import_type).await;
     }
     assert_eq!(state_in(&west, &key).await, KeyState::PendingImport);
     assert_eq!(describe(&west, &key).await.current_key_material_id(), None);
     // The primary keeps its first material.
-    let e = try_import(&east, REGION, &key, alg.clone(), &random(32), None, None)
-        .await
-        .unwrap_err();
-    assert!(e.is_incorrect_key_material_exception(), "{e:?}");
+    assert_other_material_refused(&east, REGION, &key, None).await;
 
     // New material for rotation is not supported for multi-Region keys, nor is the
     // rotation, which would need it.
@@ -348,18 +348,7 @@ async fn expiry_and_deletion_belong_to_each_related_key() {
     assert_eq!(state_in(&west, &key).await, KeyState::Enabled);
     assert_eq!(decrypt(&west, &blob, &[]).await, b"outlives the replica");
     // The primary takes back only the same material, now that the replica holds it.
-    let e = try_import(
-        &east,
-        REGION,
-        &key,
-        AlgorithmSpec::RsaesOaepSha1,
-        &random(32),
-        None,
-        None,
-    )
-    .await
-    .unwrap_err();
-    assert!(e.is_incorrect_key_material_exception(), "{e:?}");
+    assert_other_material_refused(&east, REGION, &key, None).await;
     assert_eq!(import_in(&east, REGION, &key, &material).await, material_id);
     assert_eq!(decrypt(&east, &blob, &[]).await, b"outlives the replica");
 }
@@ -416,4 +405,43 @@ async fn imported_signing_keys_sign_in_one_region_and_verify_in_another() {
             .verify(b"signed", s)
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_promoted_replica_keeps_the_material_rule() {
+    let server = TestServer::start().await;
+    let east = server.client();
+    let west = server.client_with("test", "test", WEST);
+    let key = symmetric_primary(&east).await;
+    let material = random(32);
+    let material_id = import_in(&east, REGION, &key, &material).await;
+    replicate(&east, &key, WEST).await;
+    import_in(&west, WEST, &key, &material).await;
+    east.update_primary_region()
+        .key_id(&key)
+        .primary_region(WEST)
+        .send()
+        .await
+        .unwrap();
+    let config = describe(&east, &key)
+        .await
+        .multi_region_configuration
+        .unwrap();
+    assert_eq!(
+        config.multi_region_key_type(),
+        Some(&MultiRegionKeyType::Replica)
+    );
+
+    // The old primary, now a replica, loses its material and takes back only the same.
+    east.delete_imported_key_material()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state_in(&east, &key).await, KeyState::PendingImport);
+    assert_eq!(state_in(&west, &key).await, KeyState::Enabled);
+    assert_other_material_refused(&east, REGION, &key, None).await;
+    assert_eq!(import_in(&east, REGION, &key, &material).await, material_id);
+    let blob = encrypt(&west, &key, b"from the new primary", &[]).await;
+    assert_eq!(decrypt(&east, &blob, &[]).await, b"from the new primary");
 }
