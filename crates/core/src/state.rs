@@ -70,6 +70,14 @@ pub const IMPORTABLE: &[KeyState] = &[
     KeyState::PendingImport,
 ];
 
+/// The states in which a multi-Region primary key may be replicated: a primary with
+/// imported material may be replicated before its material is imported (PendingImport).
+pub const REPLICABLE: &[KeyState] = &[
+    KeyState::Enabled,
+    KeyState::Disabled,
+    KeyState::PendingImport,
+];
+
 /// The states EnableKey and DisableKey move between.
 pub const TOGGLEABLE: &[KeyState] = &[KeyState::Enabled, KeyState::Disabled];
 

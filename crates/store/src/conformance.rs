@@ -33,7 +33,7 @@ use trent_types::{
 pub use aliases::{aliases, list_aliases};
 pub use grants::{grants, list_grants};
 pub use identities::{access_keys, identity_policies, identity_snapshot, principals};
-pub use imports::imported_material;
+pub use imports::{imported_material, imported_multi_region_key};
 pub use keys::{
     delete_key_cascades, key_lifecycle, keys_due_for_deletion, list_keys, materials, tags,
     update_key,
@@ -61,6 +61,7 @@ pub async fn run<S: Store>(store: &S) {
     rotate_key(store).await;
     keys_due_for_rotation(store).await;
     imported_material(store).await;
+    imported_multi_region_key(store).await;
     multi_region_keys(store).await;
     create_replica_key(store).await;
     rotate_keys(store).await;

@@ -117,7 +117,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- imported key material --------------------------------------------------------
 
     /// Inserts a new key that has no material yet (origin EXTERNAL, PendingImport) with its
-    /// tags, atomically. `Conflict` if a key with that id already exists in the region.
+    /// tags, atomically; a multi-Region one becomes the primary of its own set, as in
+    /// `create_key`. `Conflict` if a key with that id already exists in the region, or a
+    /// multi-Region key id names a set already.
     fn create_key_without_material(
         &self,
         key: &KeyRecord,

@@ -382,6 +382,9 @@ impl Store for SqliteStore {
     async fn create_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<()> {
         let mut tx = self.write().await?;
         insert_key(&mut tx, key).await?;
+        if key.multi_region {
+            multi_region::insert_set(&mut tx, key).await?;
+        }
         upsert_tags(&mut tx, &key.region, &key.key_id, tags).await?;
         tx.commit().await.map_err(db_error)
     }

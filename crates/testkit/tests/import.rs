@@ -630,15 +630,6 @@ async fn requests_aws_refuses_are_refused_and_change_nothing() {
         Timestamp::from_millis(now + 365 * 86_400_000),
     );
 
-    // Multi-Region keys of imported material are not supported yet.
-    let e = fail(
-        kms.create_key()
-            .origin(OriginType::External)
-            .multi_region(true)
-            .send()
-            .await,
-    );
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
     // Key specs whose material cannot be imported.
     let e = fail(
         kms.create_key()

@@ -99,9 +99,6 @@ impl Handler for Op {
                     ),
                 ));
             }
-            Origin::External if multi_region => {
-                return Err(unsupported("Multi-Region keys with imported key material"));
-            }
             Origin::External => {}
             other => {
                 return Err(Error::new(
@@ -160,7 +157,7 @@ impl Handler for Op {
             store_key(cx.svc.store().create_key_without_material(&record, &tags)).await?;
             cx.touched(&arn);
             return Ok(Response {
-                key_metadata: Some(key_metadata(&record)),
+                key_metadata: Some(new_key_metadata(&record)),
             });
         }
         // Generating an RSA-4096 key takes about a second: keep it off the request threads.
@@ -189,22 +186,26 @@ impl Handler for Op {
         };
         store_key(cx.svc.store().create_key(&record, &material, &tags)).await?;
         cx.touched(&arn);
-        let mut metadata = key_metadata(&record);
-        if multi_region {
-            // A new primary, with no replica yet.
-            let set = MultiRegionKeys {
-                key_id: record.key_id.clone(),
-                account: record.account.clone(),
-                primary_region: record.region.clone(),
-                keys: vec![record.clone()],
-            };
-            metadata.multi_region_configuration =
-                Some(multi_region::configuration(&set, &record.region));
-        }
         Ok(Response {
-            key_metadata: Some(metadata),
+            key_metadata: Some(new_key_metadata(&record)),
         })
     }
+}
+
+/// The metadata of a key just created; a multi-Region one is a primary with no replica yet.
+fn new_key_metadata(record: &KeyRecord) -> trent_api::shapes::KeyMetadata {
+    let mut metadata = key_metadata(record);
+    if record.multi_region {
+        let set = MultiRegionKeys {
+            key_id: record.key_id.clone(),
+            account: record.account.clone(),
+            primary_region: record.region.clone(),
+            keys: vec![record.clone()],
+        };
+        metadata.multi_region_configuration =
+            Some(multi_region::configuration(&set, &record.region));
+    }
+    metadata
 }
 
 /// Awaits the store's insert of a new key.
@@ -244,13 +245,6 @@ fn spec_and_usage(req: &Request) -> Result<(KeySpec, KeyUsage)> {
         )));
     }
     Ok((spec, usage))
-}
-
-fn unsupported(what: &str) -> Error {
-    Error::new(
-        ErrorKind::UnsupportedOperation,
-        format!("{what} is not supported by this Trent server yet."),
-    )
 }
 
 /// The policy of a new key (CreateKey, ReplicateKey): the document given, parsed, or AWS's

@@ -6,6 +6,13 @@
 //! PENDING_ROTATION until RotateKeyOnDemand makes it current. Any other import must bring
 //! back material the key already has (EXISTING_KEY_MATERIAL, the default once the key has
 //! some): after it was deleted or expired, or to change its expiry.
+//!
+//! A multi-Region key with imported material takes it into each related key by its own
+//! import, as in AWS KMS: the material must be the one the related keys have (the same
+//! KeyMaterialId, derived from the material and the shared key id), or
+//! IncorrectKeyMaterialException. The primary takes the first material; a replica takes only
+//! material a related key has. Expiry is each key's own. New material for rotation
+//! (NEW_KEY_MATERIAL into a key that has material) is not supported for multi-Region keys.
 
 use serde_json::{Value, json};
 use trent_api::ops::import_key_material::{Request, Response};
@@ -106,7 +113,16 @@ impl Handler for Op {
                 .store()
                 .imported_materials(&record.region, &record.key_id)
                 .await?;
-            let row = decide(&req, &record, &imported, material_id, now, valid_to)?;
+            let related = related_materials(cx, &record).await?;
+            let row = decide(
+                &req,
+                &record,
+                &imported,
+                related.as_ref(),
+                material_id,
+                now,
+                valid_to,
+            )?;
             let mut after: Vec<ImportedMaterialRecord> = imported
                 .into_iter()
                 .filter(|m| m.material_id != material_id)
@@ -189,10 +205,43 @@ fn expiration(req: &Request, now: Timestamp) -> Result<(ExpirationModel, Option<
 
 /// The row the imported material gets, by the import type asked for (or its default) and
 /// what the key already has.
+/// What the other related keys of a multi-Region key hold, read for an import into one.
+struct Related {
+    /// Whether the key imported into is a replica.
+    replica: bool,
+    /// The primary key's ARN.
+    primary_arn: String,
+    /// Every material ever imported into any other related key (deleted ones included: only
+    /// the same material may come back).
+    materials: Vec<ImportedMaterialRecord>,
+}
+
+/// The materials of `record`'s related keys; `None` for a single-Region key.
+async fn related_materials(cx: &Ctx<'_>, record: &KeyRecord) -> Result<Option<Related>> {
+    let Some(set) = cx.svc.related_keys(record).await? else {
+        return Ok(None);
+    };
+    let mut materials = Vec::new();
+    for other in set.keys.iter().filter(|k| k.region != record.region) {
+        materials.extend(
+            cx.svc
+                .store()
+                .imported_materials(&other.region, &other.key_id)
+                .await?,
+        );
+    }
+    Ok(Some(Related {
+        replica: set.primary_region != record.region,
+        primary_arn: keys::key_arn(&set.primary_region, &set.account, &set.key_id),
+        materials,
+    }))
+}
+
 fn decide(
     req: &Request,
     record: &KeyRecord,
     imported: &[ImportedMaterialRecord],
+    related: Option<&Related>,
     material_id: MaterialId,
     now: Timestamp,
     valid_to: Option<Timestamp>,
@@ -203,6 +252,20 @@ fn decide(
         None if imported.is_empty() => ImportType::NewKeyMaterial,
         None => ImportType::ExistingKeyMaterial,
     };
+    if let Some(related) = related
+        && let Some(row) = related_import(
+            req,
+            record,
+            imported,
+            related,
+            import_type,
+            material_id,
+            now,
+            valid_to,
+        )?
+    {
+        return Ok(row);
+    }
     let existing = imported.iter().find(|m| m.material_id == material_id);
     match import_type {
         ImportType::ExistingKeyMaterial => {
@@ -260,6 +323,73 @@ fn decide(
 }
 
 /// A wire timestamp (seconds since the epoch, with a fraction) as a [`Timestamp`].
+/// The rules a multi-Region key adds to an import of material new to the key: `Some` row
+/// when the material is the related keys' first material, arriving in this key; `None` when
+/// the import is decided as for any key.
+#[allow(clippy::too_many_arguments)] // The same facts `decide` reads, plus the related keys'.
+fn related_import(
+    req: &Request,
+    record: &KeyRecord,
+    imported: &[ImportedMaterialRecord],
+    related: &Related,
+    import_type: ImportType,
+    material_id: MaterialId,
+    now: Timestamp,
+    valid_to: Option<Timestamp>,
+) -> Result<Option<ImportedMaterialRecord>> {
+    if imported.iter().any(|m| m.material_id == material_id) {
+        // Material the key has had: reimported, or refused as NEW, as for any key.
+        return Ok(None);
+    }
+    if !imported.is_empty() {
+        if import_type == ImportType::NewKeyMaterial {
+            return Err(Error::new(
+                ErrorKind::UnsupportedOperation,
+                format!(
+                    "{} is a multi-Region key: new key material for multi-Region keys with imported key material is not supported by this Trent server yet.",
+                    keys::record_arn(record)
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    match related
+        .materials
+        .iter()
+        .find(|m| m.material_id == material_id)
+    {
+        // The related keys' material, first imported into this key: its current material
+        // (the related keys take no other), with this key's own expiry.
+        Some(theirs) => Ok(Some(ImportedMaterialRecord {
+            region: record.region.clone(),
+            key_id: record.key_id.clone(),
+            material_id,
+            state: KeyMaterialState::Current,
+            import_state: ImportState::Imported,
+            valid_to,
+            description: req
+                .key_material_description
+                .clone()
+                .or_else(|| theirs.description.clone()),
+            associated: now,
+            rotation_date: None,
+        })),
+        None if !related.materials.is_empty() => Err(incorrect_material(
+            "The key material is not the key material of the related multi-Region keys. Import the same key material into every related multi-Region key.",
+        )),
+        None if related.replica => Err(Error::new(
+            ErrorKind::UnsupportedOperation,
+            format!(
+                "{} is a multi-Region replica key: import the key material into its primary key {} first, then the same key material into the replica.",
+                keys::record_arn(record),
+                related.primary_arn
+            ),
+        )),
+        // The primary's first material, before any related key has one.
+        None => Ok(None),
+    }
+}
+
 fn from_epoch_seconds(seconds: f64) -> Result<Timestamp> {
     let millis = (seconds * 1000.0).round();
     // Within ±2^53 ms an f64 holds every millisecond exactly, far beyond any real date.

@@ -3,6 +3,11 @@
 //! decrypts what the primary encrypted before), with its own policy (AWS's default key policy
 //! unless one is given), description and tags.
 //!
+//! A primary with imported material (origin EXTERNAL) is replicated without material, as
+//! AWS does: the replica is `PendingImport` until the same material is imported into it
+//! (ImportKeyMaterial), whatever the primary holds, and the primary may itself still be
+//! `PendingImport`.
+//!
 //! Authorized as AWS authorizes it: `kms:ReplicateKey` on the primary (its key policy, with
 //! `kms:ReplicaRegion`), and `kms:CreateKey` (plus `kms:TagResource` when tags are given) in
 //! the caller's identity policies. AWS shows a new replica `Creating` for a few seconds;
@@ -12,7 +17,7 @@ use serde_json::{Value, json};
 use trent_api::ops::replicate_key::{Request, Response};
 use trent_api::{ErrorKind, Operation};
 use trent_store::{KeyRecord, MaterialRecord, Store, StoreError, Tag};
-use trent_types::{KeyState, MultiRegionKeyType, Region};
+use trent_types::{KeyState, MultiRegionKeyType, Origin, Region};
 
 use super::create_key::{new_key_lockout_check, policy_or_default};
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, need, tags, wire_tags};
@@ -28,7 +33,7 @@ impl Handler for Op {
     const SPEC: OpSpec = OpSpec {
         operation: Operation::ReplicateKey,
         action: "kms:ReplicateKey",
-        key_states: state::TOGGLEABLE,
+        key_states: state::REPLICABLE,
         key_usages: None,
         cross_account: false,
     };
@@ -156,6 +161,8 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
     }
     let check_lockout = ask.policy.is_some() && !bypass;
     let (policy_text, policy) = policy_or_default(ask.policy.clone(), &primary.account)?;
+    // Imported material is never copied: each related key takes it by its own import.
+    let external = primary.origin == Origin::External;
     let replica = KeyRecord {
         region: replica_region,
         account: primary.account.clone(),
@@ -164,13 +171,21 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
         key_spec: primary.key_spec,
         key_usage: primary.key_usage,
         origin: primary.origin,
-        state: KeyState::Enabled,
+        state: if external {
+            KeyState::PendingImport
+        } else {
+            KeyState::Enabled
+        },
         creation_date: now,
         deletion_date: None,
         pending_window_days: None,
         policy: policy_text,
         multi_region: true,
-        current_material: primary.current_material,
+        current_material: if external {
+            None
+        } else {
+            primary.current_material
+        },
         // The shared rotation schedule stays with the primary.
         rotation: None,
         version: 1,
@@ -180,7 +195,11 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
         new_key_lockout_check(cx, &policy, &replica, &replica_arn, tags, key_type, now)?;
     }
 
-    let materials = copy_materials(cx, primary, &view.arn, &replica, &replica_arn).await?;
+    let materials = if external {
+        Vec::new()
+    } else {
+        copy_materials(cx, primary, &view.arn, &replica, &replica_arn).await?
+    };
     match cx
         .svc
         .store()

@@ -53,6 +53,14 @@ impl Handler for Op {
             multi_region::refuse_replica(cx.svc.related_keys(&record).await?.as_ref(), &record)?;
             // An imported symmetric key rotates to the new material imported into it.
             let imported = rotation::imports_rotate(&record);
+            if imported && record.multi_region {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedOperation,
+                    format!(
+                        "{arn} is a multi-Region key with imported key material: on-demand rotation of such keys is not supported by this Trent server yet."
+                    ),
+                ));
+            }
             if !imported {
                 check_rotatable(&record)?;
             }

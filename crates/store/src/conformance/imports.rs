@@ -1,7 +1,9 @@
 //! Imported key material: keys created without material, materials imported, deleted,
 //! re-imported and rotated to, each atomically with the key, and the expired ones found.
 
-use trent_types::{ImportState, KeyMaterialState, KeyState, MaterialId, Origin, RotationType};
+use trent_types::{
+    ImportState, KeyId, KeyMaterialState, KeyState, MaterialId, Origin, RotationType,
+};
 
 use super::{DAY, Scope, T0, fresh_hex, tag, ts};
 use crate::{ImportedMaterialRecord, KeyRecord, MaterialRecord, MaterialState, Store, StoreError};
@@ -312,5 +314,109 @@ pub async fn imported_material<S: Store>(store: &S) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// A multi-Region key with imported material: created without material as the primary of
+/// its own set, replicated without material, and each related key given its material on its
+/// own; removing one key's material leaves the other's alone.
+pub async fn imported_multi_region_key<S: Store>(store: &S) {
+    let s = Scope::fresh();
+    let mut key = s.external_key();
+    key.key_id = KeyId::new_multi_region();
+    key.multi_region = true;
+    store.create_key_without_material(&key, &[]).await.unwrap();
+    let set = store.multi_region_keys(&key.key_id).await.unwrap().unwrap();
+    assert_eq!(set.primary_region, s.region);
+    assert_eq!(set.keys, [key.clone()]);
+    let taken = store.create_key_without_material(&key, &[]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict)), "{taken:?}");
+
+    let west = Scope::fresh_region_of(&s.account);
+    let mut replica = key.clone();
+    replica.region = west.region.clone();
+    replica.description = "replica".into();
+    store
+        .create_replica_key(&key, &replica, &[], &[])
+        .await
+        .unwrap();
+    let key = next(key);
+    let set = store.multi_region_keys(&key.key_id).await.unwrap().unwrap();
+    assert_eq!(set.keys.len(), 2);
+    assert_eq!(
+        store.key(&west.region, &key.key_id).await.unwrap(),
+        Some(replica.clone())
+    );
+    assert!(
+        store
+            .materials(&west.region, &key.key_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The same material id in each region, with its own expiry and seal.
+    let (first, first_sealed) = s.imported(&key, KeyMaterialState::Current, T0, None);
+    let mut enabled = key.clone();
+    enabled.state = KeyState::Enabled;
+    enabled.current_material = Some(first.material_id);
+    store
+        .import_material(&enabled, &first, &first_sealed)
+        .await
+        .unwrap();
+    let copy = ImportedMaterialRecord {
+        region: west.region.clone(),
+        valid_to: Some(ts(T0 + DAY)),
+        ..first.clone()
+    };
+    let copy_sealed = MaterialRecord {
+        region: west.region.clone(),
+        sealed: b"sealed in the replica".to_vec(),
+        ..first_sealed.clone()
+    };
+    let mut replica_enabled = replica.clone();
+    replica_enabled.state = KeyState::Enabled;
+    replica_enabled.current_material = Some(first.material_id);
+    store
+        .import_material(&replica_enabled, &copy, &copy_sealed)
+        .await
+        .unwrap();
+    let replica = next(replica_enabled);
+    assert_eq!(
+        store
+            .imported_materials(&west.region, &key.key_id)
+            .await
+            .unwrap(),
+        std::slice::from_ref(&copy)
+    );
+    assert_eq!(
+        store.materials(&west.region, &key.key_id).await.unwrap(),
+        std::slice::from_ref(&copy_sealed)
+    );
+
+    // Deleting the replica's material: the primary keeps its own.
+    let mut pending = replica.clone();
+    pending.state = KeyState::PendingImport;
+    store
+        .remove_imported_material(&pending, &first.material_id, false)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .materials(&west.region, &key.key_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.materials(&s.region, &key.key_id).await.unwrap(),
+        std::slice::from_ref(&first_sealed)
+    );
+    assert_eq!(
+        store
+            .imported_materials(&s.region, &key.key_id)
+            .await
+            .unwrap(),
+        std::slice::from_ref(&first)
     );
 }
