@@ -90,6 +90,18 @@ pub(crate) struct Statement {
 }
 
 impl Policy {
+    /// The user, role and session ARNs the policy's `Principal` and `NotPrincipal` elements
+    /// name, as written (not `*` nor account ids), for a caller that checks they exist.
+    pub fn principal_arns(&self) -> impl Iterator<Item = &str> {
+        self.statements
+            .iter()
+            .flat_map(|s| match &s.principal {
+                PrincipalSpec::Is(p) | PrincipalSpec::Not(p) => p.arns(),
+                PrincipalSpec::Caller => &[],
+            })
+            .map(|a| &**a)
+    }
+
     /// Parses a key policy: every statement names its principals.
     pub fn parse_key_policy(json: &str) -> Result<Self, PolicyError> {
         parse(json, Some(PolicyKind::Key))

@@ -51,6 +51,11 @@ pub(crate) struct Principals {
 }
 
 impl Principals {
+    /// The user, role and session ARNs named, as written.
+    pub(crate) fn arns(&self) -> &[Box<str>] {
+        &self.arns
+    }
+
     pub(crate) fn parse(value: &Value) -> Result<Self, PolicyError> {
         let mut out = PrincipalsBuilder::default();
         match value {

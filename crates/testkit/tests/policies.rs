@@ -761,6 +761,16 @@ async fn key_policies_round_trip() {
             ),
             "Policy contains a statement with one or more invalid principals.",
         ),
+        // A well-formed ARN of a user that does not exist.
+        (
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{},{}]}}"#,
+                statement(&root),
+                statement(&format!(r#"{{"AWS":"{}"}}"#, user(A, "nobody")))
+            ),
+            "Policy contains a statement with one or more invalid principals: \
+             arn:aws:iam::111122223333:user/nobody",
+        ),
         (
             format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{long_sid}","Effect":"Allow","Principal":{root},"Action":"kms:*","Resource":"*"}}]}}"#

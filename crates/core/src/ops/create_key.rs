@@ -10,7 +10,7 @@ use trent_store::{
 };
 use trent_types::{
     AccountId, CustomerMasterKeySpec, KeyId, KeySpec, KeyState, KeyUsage, MultiRegionKeyType,
-    Origin, Timestamp,
+    Origin, PrincipalArn, Timestamp,
 };
 
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, tags};
@@ -111,6 +111,9 @@ impl Handler for Op {
         // The lockout check applies to a policy the caller gives, not to the default one.
         let check_lockout = req.policy.is_some() && !bypass;
         let (policy_text, policy) = policy_or_default(req.policy, &account)?;
+        if let Some(arn) = unknown_principal(cx, &policy).await? {
+            return Err(invalid_principal(&arn));
+        }
         if tags.len() > MAX_TAGS {
             return Err(Error::new(
                 ErrorKind::Tag,
@@ -290,6 +293,45 @@ pub(crate) fn new_key_lockout_check(
 
 /// A key policy document parsed, or `MalformedPolicyDocumentException` saying what is wrong
 /// with it.
+/// The first IAM user or role a key policy names that does not exist in this deployment
+/// (neither configured nor stored): AWS refuses principals it cannot find. Account roots and
+/// session ARNs are taken as written.
+pub(crate) async fn unknown_principal(cx: &Ctx<'_>, policy: &Policy) -> Result<Option<String>> {
+    for arn in policy.principal_arns() {
+        let is_iam_identity = arn
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(_, name)| name.starts_with("user/") || name.starts_with("role/"));
+        if !is_iam_identity {
+            continue;
+        }
+        let configured = cx
+            .svc
+            .identities()
+            .iter()
+            .any(|c| c.principal.arn.as_str() == arn);
+        if configured {
+            continue;
+        }
+        let stored = match PrincipalArn::parse(arn) {
+            Some(parsed) => cx.svc.store().principal(&parsed).await?.is_some(),
+            None => false,
+        };
+        if !stored {
+            return Ok(Some(arn.to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// MalformedPolicyDocumentException for a principal that does not exist, in AWS's words.
+pub(crate) fn invalid_principal(arn: &str) -> Error {
+    Error::new(
+        ErrorKind::MalformedPolicyDocument,
+        format!("Policy contains a statement with one or more invalid principals: {arn}"),
+    )
+}
+
 pub(crate) fn key_policy(text: &str) -> Result<Policy> {
     Policy::parse_key_policy(text)
         .map_err(|e| Error::new(ErrorKind::MalformedPolicyDocument, e.to_string()))

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use trent_api::Operation;
 use trent_api::ops::put_key_policy::{Request, Response};
 
-use super::create_key::key_policy;
+use super::create_key::{invalid_principal, key_policy, unknown_principal};
 use super::{Ctx, Handler, OpSpec, need, policy_name};
 use crate::authz::{self, Conditions};
 use crate::{Result, state};
@@ -43,11 +43,20 @@ impl Handler for Op {
         let bypass = req.bypass_policy_lockout_safety_check.unwrap_or(false);
         let conditions = Conditions::NONE.bypass_policy_lockout_safety_check(bypass);
         let now = cx.svc.clock().now();
+        // Whether the new policy names a principal that does not exist, found before the key
+        // is read (it takes the store) and answered only after authorization.
+        let unknown = match key_policy(&text) {
+            Ok(policy) => unknown_principal(cx, &policy).await?,
+            Err(_) => None,
+        };
         // Authorized by the policy in force; the new one is checked only then, as AWS
         // answers AccessDenied before it reads the document.
         cx.svc
             .change_key_viewed(cx, &Self::SPEC, key_ref, &conditions, |record, view| {
                 let policy = key_policy(&text)?;
+                if let Some(arn) = &unknown {
+                    return Err(invalid_principal(arn));
+                }
                 if !bypass {
                     authz::lockout_check(cx.caller, &policy, &view.facts(), now)?;
                 }

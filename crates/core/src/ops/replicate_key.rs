@@ -19,7 +19,9 @@ use trent_api::{ErrorKind, Operation};
 use trent_store::{KeyRecord, MaterialRecord, Store, StoreError, Tag};
 use trent_types::{KeyState, MultiRegionKeyType, Origin, Region};
 
-use super::create_key::{new_key_lockout_check, policy_or_default};
+use super::create_key::{
+    invalid_principal, new_key_lockout_check, policy_or_default, unknown_principal,
+};
 use super::{Ctx, Handler, MAX_TAGS, OpSpec, key_metadata, need, tags, wire_tags};
 use crate::authz::{self, Conditions, NewKey};
 use crate::{Error, Result, keys, multi_region, state};
@@ -161,6 +163,9 @@ async fn attempt(cx: &Ctx<'_>, ask: &Ask<'_>) -> Result<Option<Response>> {
     }
     let check_lockout = ask.policy.is_some() && !bypass;
     let (policy_text, policy) = policy_or_default(ask.policy.clone(), &primary.account)?;
+    if let Some(arn) = unknown_principal(cx, &policy).await? {
+        return Err(invalid_principal(&arn));
+    }
     // Imported material is never copied: each related key takes it by its own import.
     let external = primary.origin == Origin::External;
     let replica = KeyRecord {
