@@ -56,6 +56,7 @@ pub struct Conditions<'a> {
     bypass_policy_lockout_safety_check: Option<bool>,
     pending_window_in_days: Option<u32>,
     rotation_period_in_days: Option<u32>,
+    trailing_days_without_key_usage: Option<u32>,
     request_tags: Option<&'a [Tag]>,
     tag_keys: Option<&'a [String]>,
     new_key: Option<NewKey>,
@@ -107,6 +108,7 @@ impl<'a> Conditions<'a> {
         bypass_policy_lockout_safety_check: None,
         pending_window_in_days: None,
         rotation_period_in_days: None,
+        trailing_days_without_key_usage: None,
         request_tags: None,
         tag_keys: None,
         new_key: None,
@@ -184,6 +186,13 @@ impl<'a> Conditions<'a> {
     /// `kms:RotationPeriodInDays` (EnableKeyRotation).
     pub fn rotation_period_in_days(mut self, days: u32) -> Self {
         self.rotation_period_in_days = Some(days);
+        self
+    }
+
+    /// `kms:TrailingDaysWithoutKeyUsage` (DisableKey, ScheduleKeyDeletion); `None` leaves it
+    /// out.
+    pub fn trailing_days_without_key_usage(mut self, days: Option<u32>) -> Self {
+        self.trailing_days_without_key_usage = days;
         self
     }
 
@@ -520,6 +529,9 @@ impl Sources<'_> {
             }
             "kms:rotationperiodindays" => {
                 maybe(b, key, cond.rotation_period_in_days.map(i64::from))
+            }
+            "kms:trailingdayswithoutkeyusage" => {
+                maybe(b, key, cond.trailing_days_without_key_usage.map(i64::from))
             }
             "kms:grantoperations" => match cond.new_grant {
                 Some(g) => b.values(key, g.operations.iter().map(|op| op.as_str())),
@@ -913,6 +925,7 @@ mod tests {
         "kms:CustomerMasterKeySpec",
         "kms:CustomerMasterKeyUsage",
         "kms:RotationPeriodInDays",
+        "kms:TrailingDaysWithoutKeyUsage",
         "kms:ResourceAliases",
         "kms:RequestAlias",
         "kms:EncryptionContext:purpose",
@@ -970,6 +983,7 @@ mod tests {
             .bypass_policy_lockout_safety_check(false)
             .pending_window_in_days(7)
             .rotation_period_in_days(180)
+            .trailing_days_without_key_usage(Some(40))
             .request_tags(&request_tags)
             .new_grant(NewGrant {
                 operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
@@ -1025,6 +1039,7 @@ mod tests {
         assert_eq!(one("kms:CustomerMasterKeySpec"), "SYMMETRIC_DEFAULT");
         assert_eq!(one("kms:CustomerMasterKeyUsage"), "ENCRYPT_DECRYPT");
         assert_eq!(one("kms:RotationPeriodInDays"), "180");
+        assert_eq!(one("kms:TrailingDaysWithoutKeyUsage"), "40");
         assert_eq!(one("kms:ResourceAliases"), "alias/one,alias/two");
         assert_eq!(one("kms:RequestAlias"), "alias/one");
         assert_eq!(one("kms:EncryptionContext:Purpose"), "test");

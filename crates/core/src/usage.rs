@@ -164,6 +164,35 @@ impl Service {
     }
 
     /// A key's last use: the one noted here and not yet written, or else the stored one.
+    /// `kms:TrailingDaysWithoutKeyUsage` of the key `key_ref` names (DisableKey,
+    /// ScheduleKeyDeletion): whole days since its last successful cryptographic use or, never
+    /// used, since it was created or tracking began, whichever is later. `None` when the
+    /// reference names no key: the pre-flight then gives the error.
+    pub(crate) async fn trailing_days_without_use(
+        &self,
+        caller: &crate::Caller,
+        key_ref: &str,
+    ) -> Result<Option<u32>, Error> {
+        let Ok(target) = self.resolve(caller, key_ref).await else {
+            return Ok(None);
+        };
+        let Ok(record) = self.key_record(&target).await else {
+            return Ok(None);
+        };
+        let arn = crate::keys::key_arn(&record.region, &record.account, &record.key_id);
+        let since = match self.last_use(&record, &arn).await? {
+            Some(used) => used.time,
+            None => record.creation_date.max(self.usage_tracking_start()),
+        };
+        let idle = self
+            .clock()
+            .now()
+            .millis()
+            .saturating_sub(since.millis())
+            .max(0);
+        Ok(Some(u32::try_from(idle / 86_400_000).unwrap_or(u32::MAX)))
+    }
+
     pub(crate) async fn last_use(
         &self,
         record: &KeyRecord,

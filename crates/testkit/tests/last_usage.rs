@@ -288,3 +288,50 @@ async fn uses_reach_the_store_in_batches_not_per_request() {
     observer.close().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_key_used_lately_is_kept_from_deletion_by_its_policy() {
+    let server = TestServer::start().await;
+    let kms = clock_client(&server, REGION);
+    // Neither disable nor delete a key used in the last 30 days.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Deny","Principal":"*","Action":["kms:DisableKey","kms:ScheduleKeyDeletion"],"Resource":"*",
+          "Condition":{{"NumericLessThan":{{"kms:TrailingDaysWithoutKeyUsage":30}}}}}}]}}"#
+    );
+    let key = kms
+        .create_key()
+        .policy(policy)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let day = Duration::from_secs(86_400);
+    let refused = |e: &dyn aws_sdk_kms::error::ProvideErrorMetadata| {
+        assert_eq!(e.code(), Some("AccessDeniedException"), "{:?}", e.message());
+    };
+    // Never used: the days count from its creation.
+    server.clock.advance(29 * day);
+    refused(&fail(kms.disable_key().key_id(&key).send().await));
+    server.clock.advance(2 * day);
+    kms.encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("x"))
+        .send()
+        .await
+        .unwrap();
+    // Just used: 0 days.
+    refused(&fail(kms.schedule_key_deletion().key_id(&key).send().await));
+    server.clock.advance(30 * day);
+    kms.disable_key().key_id(&key).send().await.unwrap();
+    kms.schedule_key_deletion()
+        .key_id(&key)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    server.stop().await;
+}

@@ -29,8 +29,10 @@ impl Handler for Op {
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
         let key_ref = need(req.key_id.as_deref(), "KeyId")?;
+        let idle = cx.svc.trailing_days_without_use(cx.caller, key_ref).await?;
+        let conditions = Conditions::NONE.trailing_days_without_key_usage(idle);
         cx.svc
-            .change_key(cx, &Self::SPEC, key_ref, &Conditions::NONE, |key, _| {
+            .change_key(cx, &Self::SPEC, key_ref, &conditions, |key, _| {
                 key.state = KeyState::Disabled;
                 Ok(())
             })

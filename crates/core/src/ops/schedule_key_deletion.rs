@@ -45,7 +45,10 @@ impl Handler for Op {
             Some(d) => u32::try_from(d)
                 .map_err(|_| Error::validation("PendingWindowInDays is out of range."))?,
         };
-        let conditions = Conditions::NONE.pending_window_in_days(days);
+        let idle = cx.svc.trailing_days_without_use(cx.caller, key_ref).await?;
+        let conditions = Conditions::NONE
+            .pending_window_in_days(days)
+            .trailing_days_without_key_usage(idle);
         let deletion_date = cx.svc.clock().now().plus_days(days);
         // A multi-Region primary with replicas waits for them before its period begins.
         let related = cx.svc.related_keys_of(cx.caller, key_ref).await?;
