@@ -965,6 +965,25 @@ fn kms_examples(c: &mut Vec<Case>) {
     case!(c, t(r#"{"Bool":{"kms:ReEncryptOnSameKey":"false"}}"#, typed("kms:ReEncryptOnSameKey", ContextValue::boolean(true))), I);
     case!(c, t(r#"{"Bool":{"kms:MultiRegion":"true"}}"#, typed("kms:MultiRegion", ContextValue::boolean(true))), A);
     case!(c, t(r#"{"NumericLessThanEquals":{"kms:ScheduleKeyDeletionPendingWindowInDays":"10"}}"#, typed("kms:ScheduleKeyDeletionPendingWindowInDays", ContextValue::number(7.0))), A);
+    // The keys of the later operations, as AWS's condition-key reference shows them.
+    case!(c, t(r#"{"StringEquals":{"kms:KeyOrigin":"EXTERNAL"}}"#, ctx(&[("kms:KeyOrigin", "EXTERNAL")])), A);
+    case!(c, t(r#"{"StringEquals":{"kms:KeyOrigin":"EXTERNAL"}}"#, ctx(&[("kms:KeyOrigin", "AWS_KMS")])), I);
+    case!(c, t(r#"{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_384"}}"#, ctx(&[("kms:MacAlgorithm", "HMAC_SHA_256")])), I);
+    case!(c, t(r#"{"StringEquals":{"kms:DataKeyPairSpec":["RSA_2048","ECC_NIST_P256"]}}"#, ctx(&[("kms:DataKeyPairSpec", "ECC_NIST_P256")])), A);
+    case!(c, t(r#"{"StringEquals":{"kms:KeyAgreementAlgorithm":"ECDH"}}"#, ctx(&[("kms:KeyAgreementAlgorithm", "ECDH")])), A);
+    case!(c, t(r#"{"StringLike":{"kms:RetiringPrincipal":"arn:aws:iam::111122223333:role/*"}}"#, ctx(&[("kms:RetiringPrincipal", "arn:aws:iam::111122223333:user/alice")])), I);
+    case!(c, t(r#"{"StringEquals":{"kms:WrappingAlgorithm":"RSA_AES_KEY_WRAP_SHA_256"}}"#, ctx(&[("kms:WrappingAlgorithm", "RSAES_OAEP_SHA_1")])), I);
+    case!(c, t(r#"{"StringEquals":{"kms:WrappingKeySpec":["RSA_3072","RSA_4096"]}}"#, ctx(&[("kms:WrappingKeySpec", "RSA_4096")])), A);
+    case!(c, t(r#"{"StringEquals":{"kms:ExpirationModel":"KEY_MATERIAL_DOES_NOT_EXPIRE"}}"#, ctx(&[("kms:ExpirationModel", "KEY_MATERIAL_EXPIRES")])), I);
+    case!(c, t(r#"{"NumericLessThanEquals":{"kms:ValidTo":"1735689600"}}"#, typed("kms:ValidTo", ContextValue::number(1_718_000_000.0))), A);
+    case!(c, t(r#"{"NumericLessThanEquals":{"kms:ValidTo":"1735689600"}}"#, typed("kms:ValidTo", ContextValue::number(1_767_225_600.0))), I);
+    case!(c, t(r#"{"StringEquals":{"kms:ReplicaRegion":["us-west-2","eu-west-1"]}}"#, ctx(&[("kms:ReplicaRegion", "ap-south-1")])), I);
+    case!(c, t(r#"{"StringEquals":{"kms:PrimaryRegion":"us-east-1"}}"#, ctx(&[("kms:PrimaryRegion", "us-east-1")])), A);
+    case!(c, t(r#"{"StringEquals":{"kms:MultiRegionKeyType":"PRIMARY"}}"#, ctx(&[("kms:MultiRegionKeyType", "REPLICA")])), I);
+    case!(c, t(r#"{"NumericGreaterThanEquals":{"kms:RotationPeriodInDays":"180"}}"#, typed("kms:RotationPeriodInDays", ContextValue::number(90.0))), I);
+    case!(c, t(r#"{"NumericGreaterThan":{"kms:TrailingDaysWithoutKeyUsage":"30"}}"#, typed("kms:TrailingDaysWithoutKeyUsage", ContextValue::number(45.0))), A);
+    case!(c, t(r#"{"NumericGreaterThan":{"kms:TrailingDaysWithoutKeyUsage":"30"}}"#, none()), I);
+    case!(c, t(r#"{"StringEquals":{"kms:CustomerMasterKeySpec":"SYMMETRIC_DEFAULT"}}"#, ctx(&[("kms:CustomerMasterKeySpec", "SYMMETRIC_DEFAULT")])), A);
     case!(c, t(r#"{"StringEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}"#, ctx(&[("aws:RequestedRegion", "eu-west-1")])), A);
     case!(c, t(r#"{"StringEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}"#, ctx(&[("aws:RequestedRegion", "ap-south-1")])), I);
     case!(c, t(r#"{"StringLike":{"aws:UserAgent":"*aws-cli*"}}"#, ctx(&[("aws:UserAgent", "aws-cli/2.15 Python/3.11")])), A);
