@@ -498,7 +498,12 @@ def gen_op(model, op):
         out.append("        violations.finish()\n")
     else:
         out.append("        Ok(())\n")
-    out.append("    }\n}\n")
+    out.append("    }\n")
+    if "GrantTokens" in inp["members"]:
+        out.append("\n    fn grant_tokens(&self) -> &[String] {\n")
+        out.append("        self.grant_tokens.as_deref().unwrap_or_default()\n")
+        out.append("    }\n")
+    out.append("}\n")
     return "".join(out)
 
 

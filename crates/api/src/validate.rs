@@ -22,6 +22,11 @@ use regex::Regex;
 pub trait Validate {
     /// `Ok` when every constraint holds, else every violation, in member order.
     fn validate(&self) -> Result<(), ValidationError>;
+
+    /// The request's `GrantTokens`, for the operations whose request has the member.
+    fn grant_tokens(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// The constraints of the model that a request violates; never empty.

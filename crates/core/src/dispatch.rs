@@ -136,7 +136,7 @@ impl Service {
                 if let serde_json::Value::Object(map) = &mut params {
                     map.retain(|_, v| !v.is_null());
                 }
-                let tokens = grant_tokens(H::SPEC.operation, body);
+                let tokens = trent_api::Validate::grant_tokens(&req).to_vec();
                 let cx = Ctx::new(self, caller).with_grant_tokens(tokens);
                 let result = H::run(&cx, req).await;
                 (params, result, cx.into_resources())
@@ -260,48 +260,4 @@ impl Service {
             tracing::error!("audit event could not be recorded");
         }
     }
-}
-
-/// The operations whose request has a `GrantTokens` member (the model's list).
-fn takes_grant_tokens(operation: Operation) -> bool {
-    use Operation as O;
-    matches!(
-        operation,
-        O::CreateGrant
-            | O::Decapsulate
-            | O::Decrypt
-            | O::DeriveSharedSecret
-            | O::DescribeKey
-            | O::Encapsulate
-            | O::Encrypt
-            | O::GenerateDataKey
-            | O::GenerateDataKeyPair
-            | O::GenerateDataKeyPairWithoutPlaintext
-            | O::GenerateDataKeyWithoutPlaintext
-            | O::GenerateMac
-            | O::GetPublicKey
-            | O::ReEncrypt
-            | O::Sign
-            | O::Verify
-            | O::VerifyMac
-    )
-}
-
-/// The `GrantTokens` of a request body the operation's typed request already accepted (so
-/// the member, when present, is a valid list): read here once for every operation rather
-/// than by each, and only when the body names the member at all.
-fn grant_tokens(operation: Operation, body: &[u8]) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct Tokens {
-        #[serde(rename = "GrantTokens")]
-        grant_tokens: Option<Vec<String>>,
-    }
-    const MEMBER: &[u8] = b"GrantTokens";
-    if !takes_grant_tokens(operation) || !body.windows(MEMBER.len()).any(|w| w == MEMBER) {
-        return Vec::new();
-    }
-    serde_json::from_slice::<Tokens>(body)
-        .ok()
-        .and_then(|t| t.grant_tokens)
-        .unwrap_or_default()
 }

@@ -81,11 +81,19 @@ fn index_of<T: PartialEq>(values: &[T], value: T) -> u8 {
 }
 
 /// What GetParametersForImport returns.
-#[derive(Debug)]
 pub struct ImportParameters {
     pub token: Vec<u8>,
     pub public_key: Vec<u8>,
     pub valid_to: Timestamp,
+}
+
+/// The import token carries the sealed wrapping private key: left out.
+impl std::fmt::Debug for ImportParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportParameters")
+            .field("valid_to", &self.valid_to)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The earliest expiry of a key's materials that must all be there for the key to be usable

@@ -81,4 +81,8 @@ impl crate::Validate for Request {
         }
         violations.finish()
     }
+
+    fn grant_tokens(&self) -> &[String] {
+        self.grant_tokens.as_deref().unwrap_or_default()
+    }
 }

@@ -82,7 +82,6 @@ pub struct OpSpec {
 }
 
 /// What an operation runs with: the service, the caller, and the audit notes it adds.
-#[derive(Debug)]
 pub struct Ctx<'a> {
     pub svc: &'a Service,
     pub caller: &'a Caller,
@@ -90,6 +89,16 @@ pub struct Ctx<'a> {
     /// with the key's grants by the pre-flight. Never logged or audited.
     pub grant_tokens: Vec<String>,
     resources: Mutex<Vec<String>>,
+}
+
+/// Grant tokens are bearer credentials: only their number is shown.
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("caller", &self.caller)
+            .field("grant_tokens", &self.grant_tokens.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Ctx<'a> {
