@@ -18,7 +18,7 @@ use std::time::Duration;
 use aws_lc_rs::digest;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
-use trent_store::{AuditRecord, Store};
+use trent_store::{AuditRecord, NewAuditRecord, Store};
 use trent_types::Timestamp;
 
 /// One API call as CloudTrail records it.
@@ -191,45 +191,26 @@ impl AuditLog {
     }
 }
 
-/// Starts the single writer task. It runs until every [`AuditLog`] clone is dropped, writes
-/// what is still queued, and then ends; await the handle to know the trail is flushed.
+/// Starts this process's writer task. It runs until every [`AuditLog`] clone is dropped,
+/// writes what is still queued, and then ends; await the handle to know the trail is flushed.
+///
+/// The writer keeps no place in the chain of its own: the store appends each batch after
+/// whatever event is last when the batch commits, so several processes (nodes sharing one
+/// store, or `trent admin` beside a server) extend one unbroken chain.
 pub async fn spawn_writer<S: Store>(
     store: std::sync::Arc<S>,
 ) -> Result<(AuditLog, tokio::task::JoinHandle<()>), trent_store::StoreError> {
-    let last = store.last_audit().await?;
-    let (mut seq, mut prev) = last.map_or((0, [0u8; 32]), |r| (r.seq, r.hash));
+    // Fail at startup, not at the first event, if the trail cannot be read.
+    store.last_audit().await?;
     let (tx, mut rx) = mpsc::channel::<Entry>(QUEUE);
     let handle = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let mut records = Vec::with_capacity(batch.len());
-            let mut next_prev = prev;
-            for (i, entry) in batch.iter().enumerate() {
-                let json = match serde_json::to_string(&entry.event) {
-                    Ok(j) => j,
-                    Err(e) => {
-                        // Serializing a plain struct cannot fail; record that it did anyway.
-                        tracing::error!(error = %e, "audit event did not serialize");
-                        format!(
-                            "{{\"eventID\":\"{}\",\"error\":\"unserializable\"}}",
-                            entry.event.event_id
-                        )
-                    }
-                };
-                let hash = chain_hash(&next_prev, json.as_bytes());
-                records.push(AuditRecord {
-                    seq: seq + 1 + i64::try_from(i).unwrap_or(i64::MAX),
-                    event_id: entry.event.event_id.clone(),
-                    time: entry.time,
-                    event_json: json,
-                    hash,
-                });
-                next_prev = hash;
-            }
+            let records: Vec<NewAuditRecord> = batch.iter().map(new_record).collect();
             let mut delay = Duration::from_millis(10);
             loop {
-                match store.append_audit(&records).await {
-                    Ok(()) => break,
+                match store.append_audit(&records, chain_hash).await {
+                    Ok(_) => break,
                     Err(e) => {
                         // Nothing acknowledged may be lost: keep the callers waiting and try
                         // again rather than drop their events.
@@ -239,8 +220,6 @@ pub async fn spawn_writer<S: Store>(
                     }
                 }
             }
-            seq += i64::try_from(records.len()).unwrap_or(i64::MAX);
-            prev = next_prev;
             for entry in batch.drain(..) {
                 if let Some(done) = entry.done {
                     let _ = done.send(());
@@ -249,6 +228,23 @@ pub async fn spawn_writer<S: Store>(
         }
     });
     Ok((AuditLog { tx }, handle))
+}
+
+/// An event as the store takes it: serialized once, for good.
+fn new_record(entry: &Entry) -> NewAuditRecord {
+    let event_json = serde_json::to_string(&entry.event).unwrap_or_else(|e| {
+        // Serializing a plain struct cannot fail; record that it did anyway.
+        tracing::error!(error = %e, "audit event did not serialize");
+        format!(
+            "{{\"eventID\":\"{}\",\"error\":\"unserializable\"}}",
+            entry.event.event_id
+        )
+    });
+    NewAuditRecord {
+        event_id: entry.event.event_id.clone(),
+        time: entry.time,
+        event_json,
+    }
 }
 
 /// The hash of an event given the previous event's hash (32 zero bytes before the first).

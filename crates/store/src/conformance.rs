@@ -46,7 +46,7 @@ pub use rotation::{keys_due_for_rotation, rotate_key};
 pub use usage::key_uses;
 
 use crate::{
-    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, Store, StoreError, Tag,
+    AliasRecord, AuditRecord, KeyRecord, MaterialRecord, MaterialState, NewAuditRecord, Store, Tag,
 };
 
 /// Runs every check.
@@ -106,52 +106,85 @@ pub async fn settings<S: Store>(store: &S) {
     assert_eq!(store.setting(&empty).await.unwrap(), Some(vec![]));
 }
 
-/// The audit trail: appends continue the sequence exactly, atomically, and read back in order.
+/// The audit trail: appends continue the sequence and the chain from the last stored event,
+/// atomically, also when they race, and read back in order.
 pub async fn audit<S: Store>(store: &S) {
     let before = store.last_audit().await.unwrap();
     let base = before.as_ref().map_or(0, |r| r.seq);
+    let base_hash = before.as_ref().map_or([0; 32], |r| r.hash);
 
-    // Refused without a trace: a gap, a repeat, a gap or disorder inside a batch.
-    let refused: [Vec<i64>; 5] = [
-        vec![base + 2],
-        vec![base],
-        vec![base + 1, base + 3],
-        vec![base + 2, base + 1],
-        vec![base + 1, base + 1],
-    ];
-    for seqs in refused {
-        let events: Vec<_> = seqs.iter().map(|&seq| audit_record(seq)).collect();
-        let result = store.append_audit(&events).await;
-        assert!(
-            matches!(result, Err(StoreError::Conflict)),
-            "{seqs:?}: {result:?}"
-        );
-        assert_eq!(store.last_audit().await.unwrap(), before, "{seqs:?}");
-    }
-
-    store.append_audit(&[]).await.unwrap();
+    assert_eq!(store.append_audit(&[], test_chain).await.unwrap(), None);
     assert_eq!(store.last_audit().await.unwrap(), before);
 
-    let batch: Vec<_> = (1..=3).map(|i| audit_record(base + i)).collect();
-    store.append_audit(&batch).await.unwrap();
-    assert_eq!(store.last_audit().await.unwrap(), Some(batch[2].clone()));
-    assert_eq!(store.list_audit(base, 10).await.unwrap(), batch);
-    assert_eq!(store.list_audit(base, 2).await.unwrap(), batch[0..2]);
-    assert_eq!(store.list_audit(base + 1, 1).await.unwrap(), batch[1..2]);
+    let batch: Vec<_> = (1..=3).map(|i| new_audit_record(base + i)).collect();
+    assert_eq!(
+        store.append_audit(&batch, test_chain).await.unwrap(),
+        Some(base + 3)
+    );
+    let stored = store.list_audit(base, 10).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(check_chain(base_hash, base + 1, &stored), stored[2].hash);
+    for (record, appended) in stored.iter().zip(&batch) {
+        assert_eq!(record.event_id, appended.event_id);
+        assert_eq!(record.time, appended.time);
+        assert_eq!(record.event_json, appended.event_json);
+    }
+    assert_eq!(store.last_audit().await.unwrap().as_ref(), stored.last());
+    assert_eq!(store.list_audit(base, 2).await.unwrap(), stored[0..2]);
+    assert_eq!(store.list_audit(base + 1, 1).await.unwrap(), stored[1..2]);
     assert_eq!(store.list_audit(base + 3, 10).await.unwrap(), vec![]);
 
-    let next = audit_record(base + 4);
-    store
-        .append_audit(std::slice::from_ref(&next))
-        .await
-        .unwrap();
-    // A second writer that read the same last record must lose.
-    let result = store.append_audit(&[audit_record(base + 4)]).await;
-    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
-    assert_eq!(store.last_audit().await.unwrap(), Some(next.clone()));
-    let mut all = batch;
-    all.push(next);
-    assert_eq!(store.list_audit(base, 100).await.unwrap(), all);
+    // Writers that race each extend the chain from wherever the other left it.
+    let one: Vec<_> = (0..5).map(|i| new_audit_record(base + 10 + i)).collect();
+    let two: Vec<_> = (0..5).map(|i| new_audit_record(base + 20 + i)).collect();
+    let (a, b) = tokio::join!(
+        async {
+            for event in &one {
+                store
+                    .append_audit(std::slice::from_ref(event), test_chain)
+                    .await
+                    .unwrap();
+            }
+        },
+        async {
+            for pair in two.chunks(2) {
+                store.append_audit(pair, test_chain).await.unwrap();
+            }
+        }
+    );
+    let ((), ()) = (a, b);
+    let all = store.list_audit(base, 100).await.unwrap();
+    assert_eq!(all.len(), 13);
+    assert_eq!(all[..3], stored[..]);
+    check_chain(base_hash, base + 1, &all);
+    let mut ids: Vec<_> = all[3..].iter().map(|r| r.event_id.clone()).collect();
+    ids.sort();
+    let mut expected: Vec<_> = one.iter().chain(&two).map(|r| r.event_id.clone()).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "every event appended exactly once");
+}
+
+/// A stand-in for the audit crate's SHA-256 chain: any function of both inputs serves the
+/// store's contract.
+pub fn test_chain(prev: &[u8; 32], json: &[u8]) -> [u8; 32] {
+    let mut out = *prev;
+    out.rotate_left(1);
+    for (i, b) in json.iter().enumerate() {
+        out[i % 32] = out[i % 32].wrapping_mul(31).wrapping_add(*b);
+    }
+    out
+}
+
+/// Checks that `records` are consecutive from `seq` and chained by [`test_chain`] from
+/// `prev`; returns the last hash.
+pub fn check_chain(mut prev: [u8; 32], mut seq: i64, records: &[AuditRecord]) -> [u8; 32] {
+    for r in records {
+        assert_eq!(r.seq, seq, "no gap, no repeat");
+        prev = test_chain(&prev, r.event_json.as_bytes());
+        assert_eq!(r.hash, prev, "seq {seq} chains on its predecessor");
+        seq += 1;
+    }
+    prev
 }
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -257,14 +290,10 @@ fn tag(key: &str, value: &str) -> Tag {
     }
 }
 
-fn audit_record(seq: i64) -> AuditRecord {
-    let mut hash = [0xa5; 32];
-    hash[..8].copy_from_slice(&seq.to_be_bytes());
-    AuditRecord {
-        seq,
-        event_id: format!("{}-{seq}", fresh_hex()),
-        time: ts(T0 + seq),
-        event_json: format!(r#"{{"eventName":"Encrypt","seq":{seq},"note":"ünï"}}"#),
-        hash,
+fn new_audit_record(n: i64) -> NewAuditRecord {
+    NewAuditRecord {
+        event_id: format!("{}-{n}", fresh_hex()),
+        time: ts(T0 + n),
+        event_json: format!(r#"{{"eventName":"Encrypt","n":{n},"note":"ünï"}}"#),
     }
 }

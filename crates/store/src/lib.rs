@@ -23,9 +23,9 @@ pub use identity_records::{
     PrincipalRecord, StoredIdentities,
 };
 pub use records::{
-    AliasRecord, AuditRecord, AutoRotation, GrantConstraints, GrantCreated, GrantLimits,
+    AliasRecord, AuditRecord, AutoRotation, ChainHash, GrantConstraints, GrantCreated, GrantLimits,
     GrantRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    MultiRegionKeys, Page, StoreError, Tag,
+    MultiRegionKeys, NewAuditRecord, Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{
@@ -458,9 +458,16 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- audit --------------------------------------------------------------------------
 
-    /// Appends events in order, atomically. Their `seq` must continue the stored sequence
-    /// (`Conflict` otherwise).
-    fn append_audit(&self, events: &[AuditRecord]) -> impl Future<Output = Result<()>> + Send;
+    /// Appends events after the last stored one, in order, atomically: each gets the next
+    /// `seq` and the hash `chain` gives over its predecessor's hash and its JSON. Appends are
+    /// serialized with every other writer of the store, other processes included, so any
+    /// number of nodes extend one unbroken chain. Returns the last `seq` appended (`None` for
+    /// no events).
+    fn append_audit(
+        &self,
+        events: &[NewAuditRecord],
+        chain: ChainHash,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
 
     /// The last stored event, if any.
     fn last_audit(&self) -> impl Future<Output = Result<Option<AuditRecord>>> + Send;
@@ -813,8 +820,12 @@ impl Store for AnyStore {
         delegate!(self.init_setting(name, value))
     }
 
-    async fn append_audit(&self, events: &[AuditRecord]) -> Result<()> {
-        delegate!(self.append_audit(events))
+    async fn append_audit(
+        &self,
+        events: &[NewAuditRecord],
+        chain: ChainHash,
+    ) -> Result<Option<i64>> {
+        delegate!(self.append_audit(events, chain))
     }
 
     async fn last_audit(&self) -> Result<Option<AuditRecord>> {

@@ -205,6 +205,20 @@ pub struct AuditRecord {
     pub hash: [u8; 32],
 }
 
+/// An audit event to append: the store gives it its place in the chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewAuditRecord {
+    pub event_id: String,
+    pub time: Timestamp,
+    /// The event, serialized once; the hash will cover exactly these bytes.
+    pub event_json: String,
+}
+
+/// How an audit event's hash follows from its predecessor's hash (32 zero bytes before the
+/// first event) and the event's JSON bytes. The audit crate owns the function; the store
+/// applies it inside the transaction that appends, where the predecessor is known for sure.
+pub type ChainHash = fn(&[u8; 32], &[u8]) -> [u8; 32];
+
 /// One page of a listing; `more` says whether anything follows the last item.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {

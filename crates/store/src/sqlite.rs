@@ -30,14 +30,14 @@ use trent_types::{
 };
 
 use self::rows::{
-    alias_from_row, audit_from_row, column, db_error, key_from_row, key_use_from_row,
+    alias_from_row, audit_from_row, column, db_error, hash_bytes, key_from_row, key_use_from_row,
     material_from_row,
 };
 use crate::{
-    AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, GrantCreated,
-    GrantLimits, GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord, KeyRecord,
-    KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, Page, PrincipalRecord, Result,
-    Store, StoreError, StoredIdentities, Tag,
+    AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, ChainHash,
+    GrantCreated, GrantLimits, GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord,
+    KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, NewAuditRecord, Page,
+    PrincipalRecord, Result, Store, StoreError, StoredIdentities, Tag,
 };
 
 /// How long a statement waits for another process's lock before giving up as `Unavailable`.
@@ -688,40 +688,52 @@ impl Store for SqliteStore {
         Ok(stored)
     }
 
-    async fn append_audit(&self, events: &[AuditRecord]) -> Result<()> {
-        let Some(first) = events.first() else {
-            return Ok(());
-        };
-        if events
-            .windows(2)
-            .any(|w| w[1].seq != w[0].seq.wrapping_add(1))
-        {
-            return Err(StoreError::Conflict);
+    async fn append_audit(
+        &self,
+        events: &[NewAuditRecord],
+        chain: ChainHash,
+    ) -> Result<Option<i64>> {
+        if events.is_empty() {
+            return Ok(None);
         }
+        // BEGIN IMMEDIATE holds the database's write lock from the start, across processes:
+        // the last record read here stays the last until this transaction ends.
         let mut tx = self.write().await?;
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if last.checked_add(1) != Some(first.seq) {
-            return Err(StoreError::Conflict);
+        let last: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let (mut seq, mut prev) = match last {
+            None => (0, [0u8; 32]),
+            Some((seq, hash)) => (seq, hash_bytes(&hash)?),
+        };
+        let mut chained = Vec::with_capacity(events.len());
+        for event in events {
+            seq += 1;
+            prev = chain(&prev, event.event_json.as_bytes());
+            chained.push((seq, prev));
         }
         // Many rows per statement: each statement is a round trip to SQLite's worker
         // thread, and the audit trail takes one event per API call.
-        for chunk in events.chunks(AUDIT_ROWS_PER_INSERT) {
+        for (rows, links) in events
+            .chunks(AUDIT_ROWS_PER_INSERT)
+            .zip(chained.chunks(AUDIT_ROWS_PER_INSERT))
+        {
             let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO audit (seq, event_id, time, event_json, hash) ",
             );
-            insert.push_values(chunk, |mut row, event| {
-                row.push_bind(event.seq)
+            insert.push_values(rows.iter().zip(links), |mut row, (event, (seq, hash))| {
+                row.push_bind(*seq)
                     .push_bind(event.event_id.as_str())
                     .push_bind(event.time.millis())
                     .push_bind(event.event_json.as_str())
-                    .push_bind(event.hash.as_slice());
+                    .push_bind(hash.as_slice());
             });
             insert.build().execute(&mut *tx).await.map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(seq))
     }
 
     async fn last_audit(&self) -> Result<Option<AuditRecord>> {

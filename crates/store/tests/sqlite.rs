@@ -12,8 +12,8 @@ use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
 use tempfile::TempDir;
 use trent_store::{
-    AliasRecord, AnyStore, AuditRecord, KeyRecord, MaterialRecord, MaterialState, SqliteStore,
-    Store, StoreError, Tag, conformance,
+    AliasRecord, AnyStore, AuditRecord, KeyRecord, MaterialRecord, MaterialState, NewAuditRecord,
+    SqliteStore, Store, StoreError, Tag, conformance,
 };
 use trent_types::{
     AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region, Timestamp,
@@ -107,12 +107,10 @@ async fn data_survives_close_and_reopen() {
         creation_date: Timestamp::from_millis(1),
         last_updated_date: Timestamp::from_millis(2),
     };
-    let event = AuditRecord {
-        seq: 1,
+    let event = NewAuditRecord {
         event_id: "e1".into(),
         time: Timestamp::from_millis(3),
         event_json: "{}".into(),
-        hash: [9; 32],
     };
 
     let store = SqliteStore::open(&path).await.unwrap();
@@ -120,7 +118,7 @@ async fn data_survives_close_and_reopen() {
     store.create_alias(&alias).await.unwrap();
     store.init_setting("dek", b"wrapped").await.unwrap();
     store
-        .append_audit(std::slice::from_ref(&event))
+        .append_audit(std::slice::from_ref(&event), conformance::test_chain)
         .await
         .unwrap();
     store.close().await;
@@ -151,7 +149,14 @@ async fn data_survives_close_and_reopen() {
         store.setting("dek").await.unwrap(),
         Some(b"wrapped".to_vec())
     );
-    assert_eq!(store.last_audit().await.unwrap(), Some(event));
+    let stored = AuditRecord {
+        seq: 1,
+        event_id: event.event_id,
+        time: event.time,
+        hash: conformance::test_chain(&[0; 32], event.event_json.as_bytes()),
+        event_json: event.event_json,
+    };
+    assert_eq!(store.last_audit().await.unwrap(), Some(stored));
 }
 
 #[tokio::test]
@@ -348,6 +353,49 @@ async fn two_stores_on_one_file_take_turns() {
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_file_extend_one_audit_chain() {
+    // Two nodes on one data directory, each appending its own events: every event lands
+    // once, in one chain without gaps, whoever wrote it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let stores = [
+        Arc::new(SqliteStore::open(&path).await.unwrap()),
+        Arc::new(SqliteStore::open(&path).await.unwrap()),
+    ];
+    let tasks: Vec<_> = (0..8)
+        .map(|writer| {
+            let store = Arc::clone(&stores[writer % 2]);
+            tokio::spawn(async move {
+                for batch in 0..10 {
+                    let events: Vec<_> = (0..=batch % 3)
+                        .map(|i| NewAuditRecord {
+                            event_id: format!("w{writer}-b{batch}-e{i}"),
+                            time: Timestamp::from_millis(1),
+                            event_json: format!(r#"{{"writer":{writer},"batch":{batch},"i":{i}}}"#),
+                        })
+                        .collect();
+                    store
+                        .append_audit(&events, conformance::test_chain)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let all = stores[0].list_audit(0, 1000).await.unwrap();
+    // Per writer: batches of 1, 2, 3, 1, 2, 3, 1, 2, 3, 1 events.
+    assert_eq!(all.len(), 8 * 19);
+    conformance::check_chain([0; 32], 1, &all);
+    let mut ids: Vec<_> = all.iter().map(|r| r.event_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "no event twice");
 }
 
 #[tokio::test]

@@ -150,8 +150,6 @@ async fn a_grant_token_works_on_another_node_before_the_grant_reaches_its_cache(
     let admin_b = as_on(&node_b, "admin");
     let batch_b = as_on(&node_b, "batch");
     let key = new_key(&admin_a, None).await;
-    // Node B makes only read-only calls and is dropped, not stopped: the audit trail has a
-    // single writer per store (its sequence is kept in memory), which node A is.
     // Node B caches the key (with no grant) by using it.
     try_encrypt(&admin_b, &key, &[], &[]).await.unwrap();
 

@@ -108,8 +108,13 @@ pub(super) fn audit_from_row(row: &SqliteRow) -> Result<AuditRecord> {
         event_id: row.try_get("event_id").map_err(db_error)?,
         time: timestamp(row, "time")?,
         event_json: row.try_get("event_json").map_err(db_error)?,
-        hash: <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| corrupt("hash"))?,
+        hash: hash_bytes(&hash)?,
     })
+}
+
+/// A stored audit hash, which is 32 bytes or a corrupt row.
+pub(super) fn hash_bytes(hash: &[u8]) -> Result<[u8; 32]> {
+    <[u8; 32]>::try_from(hash).map_err(|_| corrupt("hash"))
 }
 
 /// A text column parsed into its domain type; a value the parser refuses is a corrupt row.

@@ -1,0 +1,90 @@
+//! Several Trent nodes on one store: each appends its calls to the one audit trail, none
+//! waits on another's place in it, and the chain over all of them verifies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_kms::primitives::Blob;
+use common::*;
+use trent_core::Identities;
+use trent_testkit::TestServer;
+
+/// A few state-changing calls and a few cryptographic ones, as one node's client makes them.
+async fn work(kms: &aws_sdk_kms::Client, node: &str) -> String {
+    let key = kms
+        .create_key()
+        .description(format!("made on node {node}"))
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    for i in 0..5 {
+        kms.tag_resource()
+            .key_id(&key)
+            .tags(tag("round", &i.to_string()))
+            .send()
+            .await
+            .unwrap();
+        kms.encrypt()
+            .key_id(&key)
+            .plaintext(Blob::new(b"across nodes".to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+    kms.disable_key().key_id(&key).send().await.unwrap();
+    key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_sharing_a_store_extend_one_audit_trail() {
+    let a = TestServer::start().await;
+    let b = a.another_node(Identities::default_local()).await;
+    let (kms_a, kms_b) = (a.client(), b.client());
+
+    let (key_a, key_b) = tokio::join!(work(&kms_a, "a"), work(&kms_b, "b"));
+    // Each node sees the other's changes in the store.
+    let described = kms_a.describe_key().key_id(&key_b).send().await.unwrap();
+    assert_eq!(
+        described.key_metadata.unwrap().description.as_deref(),
+        Some("made on node b")
+    );
+
+    // Both stop within the drain limit: neither waits forever on the audit trail.
+    let stopped = tokio::time::timeout(Duration::from_secs(30), async {
+        b.stop().await;
+        a.stop().await
+    })
+    .await
+    .expect("both nodes stop");
+    let temp = stopped.unwrap();
+    let dir = temp.path().join("data");
+
+    // One chain, verified by `service_events`, holding every call of both nodes once.
+    for (name, count) in [
+        ("CreateKey", 2),
+        ("TagResource", 10),
+        ("Encrypt", 10),
+        ("DisableKey", 2),
+    ] {
+        let events = service_events(&dir, name).await;
+        assert_eq!(events.len(), count, "{name}");
+    }
+    let created = service_events(&dir, "CreateKey").await;
+    let mut made: Vec<_> = created
+        .iter()
+        .map(|e| {
+            let arn = e["resources"][0]["ARN"].as_str().unwrap();
+            arn.rsplit('/').next().unwrap().to_owned()
+        })
+        .collect();
+    made.sort();
+    let mut expected = vec![key_a, key_b];
+    expected.sort();
+    assert_eq!(made, expected);
+}
