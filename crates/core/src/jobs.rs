@@ -2,8 +2,9 @@
 //! ([`crate::directory`]), deleting keys whose waiting period has passed (and starting that of primary keys whose
 //! replicas are gone, [`crate::multi_region`]), rotating keys whose
 //! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), deleting
-//! imported key material whose expiry has passed ([`crate::import`]), and
-//! writing down the key uses noted since the last run.
+//! imported key material whose expiry has passed ([`crate::import`]),
+//! writing down the key uses noted since the last run, and pruning the change feed
+//! ([`crate::changes`]).
 //!
 //! Time comes from the service's clock, so a test advances a manual clock and the job acts
 //! on its next tick without anyone waiting days.
@@ -18,7 +19,20 @@ use crate::Service;
 
 /// Runs the jobs every `interval` until `stop` fires (or its sender is dropped), then writes
 /// down the key uses noted since the last run.
-pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<()>) {
+pub async fn run(svc: Service, interval: Duration, stop: oneshot::Receiver<()>) {
+    every(interval, stop, || run_once(&svc)).await;
+    if let Err(e) = svc.flush_key_usage().await {
+        tracing::warn!(error = %e, "key usage noted since the last job run is lost");
+    }
+}
+
+/// Calls `job` at once and then every `interval` (never two at a time) until `stop` fires or
+/// its sender is dropped.
+pub(crate) async fn every<F, Fut>(interval: Duration, mut stop: oneshot::Receiver<()>, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -26,27 +40,31 @@ pub async fn run(svc: Service, interval: Duration, mut stop: oneshot::Receiver<(
             _ = tick.tick() => {}
             _ = &mut stop => break,
         }
-        if let Err(e) = svc.refresh_identities().await {
-            tracing::warn!(error = %e, "reloading identities failed; will retry");
-        }
-        if let Err(e) = svc.delete_due_keys().await {
-            tracing::warn!(error = %e, "key deletion job failed; will retry");
-        }
-        if let Err(e) = svc.start_primary_deletions().await {
-            tracing::warn!(error = %e, "starting the deletion of primary keys failed; will retry");
-        }
-        if let Err(e) = svc.rotate_due_keys().await {
-            tracing::warn!(error = ?e, "key rotation job failed; will retry");
-        }
-        if let Err(e) = svc.expire_imported_material().await {
-            tracing::warn!(error = ?e, "imported key material expiry job failed; will retry");
-        }
-        if let Err(e) = svc.flush_key_usage().await {
-            tracing::warn!(error = %e, "writing key usage failed; will retry");
-        }
+        job().await;
+    }
+}
+
+async fn run_once(svc: &Service) {
+    if let Err(e) = svc.refresh_identities().await {
+        tracing::warn!(error = %e, "reloading identities failed; will retry");
+    }
+    if let Err(e) = svc.delete_due_keys().await {
+        tracing::warn!(error = %e, "key deletion job failed; will retry");
+    }
+    if let Err(e) = svc.start_primary_deletions().await {
+        tracing::warn!(error = %e, "starting the deletion of primary keys failed; will retry");
+    }
+    if let Err(e) = svc.rotate_due_keys().await {
+        tracing::warn!(error = ?e, "key rotation job failed; will retry");
+    }
+    if let Err(e) = svc.expire_imported_material().await {
+        tracing::warn!(error = ?e, "imported key material expiry job failed; will retry");
     }
     if let Err(e) = svc.flush_key_usage().await {
-        tracing::warn!(error = %e, "key usage noted since the last job run is lost");
+        tracing::warn!(error = %e, "writing key usage failed; will retry");
+    }
+    if let Err(e) = svc.prune_changes().await {
+        tracing::warn!(error = %e, "pruning the change feed failed; will retry");
     }
 }
 

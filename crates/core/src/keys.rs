@@ -518,6 +518,19 @@ impl Service {
             .invalidate(&(region.clone(), key_id.clone()));
     }
 
+    /// Drops every region's copy of a key (a multi-Region key's set changed).
+    pub(crate) fn invalidate_key_everywhere(&self, key_id: &KeyId) {
+        self.inner
+            .keys
+            .invalidate_where(|cached| cached.record.key_id == *key_id);
+    }
+
+    /// Drops every cached key and alias.
+    pub(crate) fn forget_all(&self) {
+        self.inner.keys.invalidate_where(|_| true);
+        self.inner.aliases.invalidate_where(|_| true);
+    }
+
     /// Drops an alias from the cache after a change to it was committed.
     pub(crate) fn invalidate_alias(&self, region: &Region, account: &AccountId, name: &AliasName) {
         self.inner

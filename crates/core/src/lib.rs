@@ -21,6 +21,7 @@ pub mod admin;
 pub mod authz;
 mod cache;
 mod caller;
+pub mod changes;
 pub mod directory;
 pub mod dispatch;
 mod error;
@@ -62,6 +63,9 @@ pub struct ServiceOptions {
     /// How often the background jobs look for keys to delete or rotate, and for changed
     /// stored identities.
     pub job_interval: Duration,
+    /// How often this node reads the store's change feed to drop keys and aliases that
+    /// other nodes changed from its caches.
+    pub change_interval: Duration,
     /// How many keys the key cache holds.
     pub key_cache_capacity: usize,
 }
@@ -73,6 +77,7 @@ impl ServiceOptions {
             identities: Identities::default_local(),
             clock: Arc::new(SystemClock),
             job_interval: Duration::from_secs(60),
+            change_interval: Duration::from_secs(1),
             key_cache_capacity: 100_000,
         }
     }
@@ -108,6 +113,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     directory: directory::Directory,
     usage: usage::UsageTracker,
+    changes: changes::ChangeCursor,
 }
 
 impl std::fmt::Debug for cache::KeyCache {
@@ -128,6 +134,8 @@ impl std::fmt::Debug for cache::AliasCache {
 pub struct Background {
     jobs: tokio::task::JoinHandle<()>,
     stop_jobs: tokio::sync::oneshot::Sender<()>,
+    watcher: tokio::task::JoinHandle<()>,
+    stop_watcher: tokio::sync::oneshot::Sender<()>,
     audit_writer: tokio::task::JoinHandle<()>,
 }
 
@@ -141,6 +149,8 @@ impl Service {
         let store = Arc::new(store);
         let (audit, audit_writer) = trent_audit::spawn_writer(store.clone()).await?;
         let tracking_start = usage_tracking_start(store.as_ref(), opts.clock.now()).await?;
+        // Read before anything is cached: every change after it is applied to the caches.
+        let last_change = store.last_change().await?;
         let service = Self {
             inner: Arc::new(Inner {
                 store,
@@ -151,16 +161,25 @@ impl Service {
                 clock: opts.clock,
                 directory: directory::Directory::new(opts.identities),
                 usage: usage::UsageTracker::new(tracking_start),
+                changes: changes::ChangeCursor::at(last_change),
             }),
         };
         service.refresh_identities().await?;
         let (stop_jobs, stopped) = tokio::sync::oneshot::channel();
         let jobs = tokio::spawn(jobs::run(service.clone(), opts.job_interval, stopped));
+        let (stop_watcher, stopped) = tokio::sync::oneshot::channel();
+        let watcher = tokio::spawn(changes::watch(
+            service.clone(),
+            opts.change_interval,
+            stopped,
+        ));
         Ok((
             service,
             Background {
                 jobs,
                 stop_jobs,
+                watcher,
+                stop_watcher,
                 audit_writer,
             },
         ))
@@ -205,7 +224,9 @@ impl Background {
     /// keeps waiting for more.
     pub async fn shutdown(self) {
         let _ = self.stop_jobs.send(());
+        let _ = self.stop_watcher.send(());
         let _ = self.jobs.await;
+        let _ = self.watcher.await;
         let _ = self.audit_writer.await;
     }
 }

@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod aliases;
+mod changes;
 mod grants;
 mod identities;
 mod imports;
@@ -31,6 +32,7 @@ use trent_types::{
 };
 
 pub use aliases::{aliases, list_aliases};
+pub use changes::changes;
 pub use grants::{grants, list_grants};
 pub use identities::{access_keys, identity_policies, identity_snapshot, principals};
 pub use imports::{imported_material, imported_multi_region_key};
@@ -73,6 +75,7 @@ pub async fn run<S: Store>(store: &S) {
     tags(store).await;
     grants(store).await;
     list_grants(store).await;
+    changes(store).await;
     principals(store).await;
     access_keys(store).await;
     identity_policies(store).await;

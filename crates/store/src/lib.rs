@@ -23,9 +23,9 @@ pub use identity_records::{
     PrincipalRecord, StoredIdentities,
 };
 pub use records::{
-    AliasRecord, AuditRecord, AutoRotation, ChainHash, GrantConstraints, GrantCreated, GrantLimits,
-    GrantRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    MultiRegionKeys, NewAuditRecord, Page, StoreError, Tag,
+    AliasRecord, AuditRecord, AutoRotation, ChainHash, Change, GrantConstraints, GrantCreated,
+    GrantLimits, GrantRecord, ImportedMaterialRecord, KeyRecord, KeyUseRecord, MaterialRecord,
+    MaterialState, MultiRegionKeys, NewAuditRecord, Page, StoreError, Tag,
 };
 pub use sqlite::SqliteStore;
 use trent_types::{
@@ -479,6 +479,23 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
 
+    // ---- the change feed -----------------------------------------------------------------
+
+    /// The changes committed after the one numbered `after`, oldest first, at most `limit`.
+    /// Every write to a key, its materials, tags, grants or multi-Region set, and to an
+    /// alias, appears here, whoever made it.
+    fn changes_since(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Change>>> + Send;
+
+    /// The number of the last change ever committed (0 before the first).
+    fn last_change(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Forgets every change but the last `keep`; returns how many it forgot.
+    fn prune_changes(&self, keep: u64) -> impl Future<Output = Result<u64>> + Send;
+
     /// Whether the store answers (for `/ready`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 }
@@ -834,6 +851,18 @@ impl Store for AnyStore {
 
     async fn list_audit(&self, after: i64, limit: usize) -> Result<Vec<AuditRecord>> {
         delegate!(self.list_audit(after, limit))
+    }
+
+    async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
+        delegate!(self.changes_since(after, limit))
+    }
+
+    async fn last_change(&self) -> Result<i64> {
+        delegate!(self.last_change())
+    }
+
+    async fn prune_changes(&self, keep: u64) -> Result<u64> {
+        delegate!(self.prune_changes(keep))
     }
 
     async fn ping(&self) -> Result<()> {

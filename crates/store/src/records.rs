@@ -219,6 +219,20 @@ pub struct NewAuditRecord {
 /// applies it inside the transaction that appends, where the predecessor is known for sure.
 pub type ChainHash = fn(&[u8; 32], &[u8]) -> [u8; 32];
 
+/// One committed change to a key (or to something its cache entry holds) or to an alias, as
+/// the change feed records it for the nodes that cache them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// 1, 2, 3, ... in commit order; never reused.
+    pub seq: i64,
+    /// `None`: the key in every region (a multi-Region key's set changed).
+    pub region: Option<Region>,
+    /// The key, or the alias's target when an alias changed.
+    pub key_id: KeyId,
+    /// The alias, when an alias changed.
+    pub alias: Option<(AccountId, AliasName)>,
+}
+
 /// One page of a listing; `more` says whether anything follows the last item.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {

@@ -30,12 +30,12 @@ use trent_types::{
 };
 
 use self::rows::{
-    alias_from_row, audit_from_row, column, db_error, hash_bytes, key_from_row, key_use_from_row,
-    material_from_row,
+    alias_from_row, audit_from_row, change_from_row, column, db_error, hash_bytes, key_from_row,
+    key_use_from_row, material_from_row,
 };
 use crate::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AliasRecord, AuditRecord, ChainHash,
-    GrantCreated, GrantLimits, GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord,
+    Change, GrantCreated, GrantLimits, GrantRecord, IdentityPolicyRecord, ImportedMaterialRecord,
     KeyRecord, KeyUseRecord, MaterialRecord, MaterialState, MultiRegionKeys, NewAuditRecord, Page,
     PrincipalRecord, Result, Store, StoreError, StoredIdentities, Tag,
 };
@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0006_multi_region.sql"),
     include_str!("sqlite/0007_grant_tombstones.sql"),
     include_str!("sqlite/0008_import.sql"),
+    include_str!("sqlite/0009_changes.sql"),
 ];
 
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
@@ -876,6 +877,46 @@ impl Store for SqliteStore {
 
     async fn identities(&self) -> Result<StoredIdentities> {
         self.select_identities().await
+    }
+
+    async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        sqlx::query(
+            "SELECT seq, region, key_id, account, alias FROM changes WHERE seq > ? \
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(change_from_row)
+        .collect()
+    }
+
+    async fn last_change(&self) -> Result<i64> {
+        // The AUTOINCREMENT counter, which pruning leaves alone.
+        sqlx::query_scalar(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+        )
+        .fetch_one(self.reader())
+        .await
+        .map_err(db_error)
+    }
+
+    async fn prune_changes(&self, keep: u64) -> Result<u64> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let mut tx = self.write().await?;
+        let done =
+            sqlx::query("DELETE FROM changes WHERE seq <= (SELECT MAX(seq) FROM changes) - ?")
+                .bind(keep)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        tx.commit().await.map_err(db_error)?;
+        Ok(done)
     }
 
     async fn ping(&self) -> Result<()> {

@@ -87,10 +87,21 @@ impl TestServer {
         job_interval: Duration,
         identities: Identities,
     ) -> Self {
+        Self::start_node(data_dir, clock, job_interval, job_interval, identities).await
+    }
+
+    async fn start_node(
+        data_dir: &Path,
+        clock: ManualClock,
+        job_interval: Duration,
+        change_interval: Duration,
+        identities: Identities,
+    ) -> Self {
         let mut opts = ServiceOptions::new(data_dir);
         opts.identities = identities;
         opts.clock = std::sync::Arc::new(clock.clone());
         opts.job_interval = job_interval;
+        opts.change_interval = change_interval;
         let (service, background) = Service::start(opts).await.expect("service starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -119,6 +130,19 @@ impl TestServer {
             &self.data_dir,
             self.clock.clone(),
             Duration::from_millis(50),
+            identities,
+        )
+        .await
+    }
+
+    /// Another node that reads the store's change feed only once, at startup: whatever it
+    /// caches stays as it was read, as on a node that has not caught up with the others yet.
+    pub async fn another_lagging_node(&self, identities: Identities) -> Self {
+        Self::start_node(
+            &self.data_dir,
+            self.clock.clone(),
+            Duration::from_millis(50),
+            Duration::from_secs(3600),
             identities,
         )
         .await

@@ -145,7 +145,8 @@ async fn encryption_context_constraints_allow_and_refuse() {
 #[tokio::test]
 async fn a_grant_token_works_on_another_node_before_the_grant_reaches_its_cache() {
     let world = World::start().await;
-    let node_b = world.server.another_node(identities()).await;
+    // Node B has not read the change feed since it started, so its cache lags.
+    let node_b = world.server.another_lagging_node(identities()).await;
     let admin_a = world.as_("admin");
     let admin_b = as_on(&node_b, "admin");
     let batch_b = as_on(&node_b, "batch");

@@ -9,8 +9,8 @@ use trent_types::{
 };
 
 use crate::{
-    AliasRecord, AuditRecord, AutoRotation, KeyRecord, KeyUseRecord, MaterialRecord, MaterialState,
-    Result, StoreError,
+    AliasRecord, AuditRecord, AutoRotation, Change, KeyRecord, KeyUseRecord, MaterialRecord,
+    MaterialState, Result, StoreError,
 };
 
 pub(super) fn key_from_row(row: &SqliteRow) -> Result<KeyRecord> {
@@ -109,6 +109,26 @@ pub(super) fn audit_from_row(row: &SqliteRow) -> Result<AuditRecord> {
         time: timestamp(row, "time")?,
         event_json: row.try_get("event_json").map_err(db_error)?,
         hash: hash_bytes(&hash)?,
+    })
+}
+
+pub(super) fn change_from_row(row: &SqliteRow) -> Result<Change> {
+    let region: Option<String> = row.try_get("region").map_err(db_error)?;
+    let account: Option<String> = row.try_get("account").map_err(db_error)?;
+    let alias: Option<String> = row.try_get("alias").map_err(db_error)?;
+    Ok(Change {
+        seq: row.try_get("seq").map_err(db_error)?,
+        region: region
+            .map(|r| Region::parse(&r).ok_or_else(|| corrupt("region")))
+            .transpose()?,
+        key_id: column(row, "key_id", KeyId::parse)?,
+        alias: match (account, alias) {
+            (Some(account), Some(alias)) => Some((
+                AccountId::parse(&account).ok_or_else(|| corrupt("account"))?,
+                AliasName::parse(&alias).map_err(|_| corrupt("alias"))?,
+            )),
+            _ => None,
+        },
     })
 }
 
