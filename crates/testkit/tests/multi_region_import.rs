@@ -246,10 +246,10 @@ async fn other_material_is_refused_and_changes_nothing() {
     // The primary keeps its first material.
     assert_other_material_refused(&east, REGION, &key, None).await;
 
-    // New material for rotation is not supported for multi-Region keys, nor is the
-    // rotation, which would need it.
+    // New material for rotation goes into the primary and waits there: the rotation, which
+    // needs it in the replica too, is refused; deleted, it is gone from the primary.
     let new_type = Some(ImportType::NewKeyMaterial);
-    let e = try_import(
+    let new_id = try_import(
         &east,
         REGION,
         &key,
@@ -259,10 +259,15 @@ async fn other_material_is_refused_and_changes_nothing() {
         new_type,
     )
     .await
-    .unwrap_err();
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
+    .unwrap();
     let e = fail(east.rotate_key_on_demand().key_id(&key).send().await);
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
+    assert!(e.is_kms_invalid_state_exception(), "{e:?}");
+    east.delete_imported_key_material()
+        .key_id(&key)
+        .key_material_id(&new_id)
+        .send()
+        .await
+        .unwrap();
     let blob = encrypt(&east, &key, b"still one material", &[]).await;
     assert_eq!(open_outside(&material, &blob), b"still one material");
 
