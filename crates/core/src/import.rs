@@ -347,12 +347,21 @@ impl Service {
         let mut after = removed(record, imported);
         let mut changed = vec![after.clone()];
         if forget {
+            // Every replica, holding the material or not: the version check on each refuses
+            // a copy imported meanwhile, which would otherwise be left behind.
             for replica in self.replica_imports(record).await? {
-                let holds = replica.imported.iter().any(|m| {
-                    m.material_id == material_id && m.state == KeyMaterialState::PendingRotation
-                });
-                if holds {
-                    changed.push(removed(&replica.key, &replica.imported));
+                let theirs = replica
+                    .imported
+                    .iter()
+                    .find(|m| m.material_id == material_id);
+                match theirs {
+                    None => changed.push(replica.key),
+                    Some(m) if m.state == KeyMaterialState::PendingRotation => {
+                        changed.push(removed(&replica.key, &replica.imported));
+                    }
+                    // Associated with that replica for good: never the primary's new
+                    // material's copy, left alone.
+                    Some(_) => {}
                 }
             }
         }

@@ -145,12 +145,13 @@ pub trait Store: Send + Sync + 'static {
         material: &MaterialRecord,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Removes an imported material's sealed bytes from each of `keys` (one key, or related
-    /// multi-Region keys that all hold it), atomically with replacing each key's mutable
-    /// fields (same version check as [`Store::update_key`]): the material stays associated
-    /// with each key as PENDING_IMPORT with no expiry, or with `forget`, is dropped
-    /// altogether (a PENDING_ROTATION material never made current). All of them or, on any
-    /// error, none: `NotFound` if a key or its material is gone, `Conflict` if a key's
+    /// Removes an imported material's sealed bytes from each of `keys` that holds it (one
+    /// key, or related multi-Region keys), atomically with replacing each key's mutable
+    /// fields (same version check as [`Store::update_key`], so a key that does not hold it
+    /// still refuses a change made since it was read): the material stays associated with
+    /// each key as PENDING_IMPORT with no expiry, or with `forget`, is dropped altogether (a
+    /// PENDING_ROTATION material never made current). All of them or, on any error, none:
+    /// `NotFound` if a key is gone or none of them holds the material, `Conflict` if a key's
     /// version moved.
     fn remove_imported_materials(
         &self,

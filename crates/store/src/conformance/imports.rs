@@ -497,36 +497,81 @@ pub async fn imported_multi_region_key<S: Store>(store: &S) {
         );
     }
 
-    // A pending material forgotten by both at once.
-    let (third, third_sealed) =
-        s.imported(&key, KeyMaterialState::PendingRotation, T0 + 3 * DAY, None);
+    // A pending material forgotten: from every key that holds it, with every key given
+    // version-checked and moved on, holding it or not; NotFound if none holds it.
+    let none_held = store
+        .remove_imported_materials(std::slice::from_ref(&key), &MaterialId([0xdd; 32]), true)
+        .await;
+    assert!(
+        matches!(none_held, Err(StoreError::NotFound)),
+        "{none_held:?}"
+    );
+    let pending_in = |key: &KeyRecord, at: i64| {
+        let (primary, primary_sealed) =
+            s.imported(key, KeyMaterialState::PendingRotation, at, None);
+        let copy = ImportedMaterialRecord {
+            region: west.region.clone(),
+            ..primary.clone()
+        };
+        let copy_sealed = MaterialRecord {
+            region: west.region.clone(),
+            ..primary_sealed.clone()
+        };
+        (primary, primary_sealed, copy, copy_sealed)
+    };
+    let (third, third_sealed, _, _) = pending_in(&key, T0 + 3 * DAY);
     store
         .import_material(&key, &third, &third_sealed)
         .await
         .unwrap();
     let key = next(key);
-    let third_copy = ImportedMaterialRecord {
-        region: west.region.clone(),
-        ..third.clone()
+    let stale = KeyRecord {
+        version: replica.version - 1,
+        ..replica.clone()
     };
-    let third_copy_sealed = MaterialRecord {
-        region: west.region.clone(),
-        ..third_sealed
-    };
+    let lost = store
+        .remove_imported_materials(&[key.clone(), stale], &third.material_id, true)
+        .await;
+    assert!(matches!(lost, Err(StoreError::Conflict)), "{lost:?}");
+    assert_eq!(
+        store
+            .imported_materials(&s.region, &key.key_id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     store
-        .import_material(&replica, &third_copy, &third_copy_sealed)
+        .remove_imported_materials(&[key.clone(), replica.clone()], &third.material_id, true)
         .await
         .unwrap();
-    let replica = next(replica);
+    let (key, replica) = (next(key), next(replica));
+    assert_eq!(
+        store.key(&west.region, &key.key_id).await.unwrap(),
+        Some(replica.clone())
+    );
+    let (fourth, fourth_sealed, copy, copy_sealed) = pending_in(&key, T0 + 4 * DAY);
     store
-        .remove_imported_materials(&[key.clone(), replica], &third.material_id, true)
+        .import_material(&key, &fourth, &fourth_sealed)
+        .await
+        .unwrap();
+    store
+        .import_material(&replica, &copy, &copy_sealed)
+        .await
+        .unwrap();
+    let (key, replica) = (next(key), next(replica));
+    store
+        .remove_imported_materials(&[key.clone(), replica], &fourth.material_id, true)
         .await
         .unwrap();
     for region in [&s.region, &west.region] {
         let left = store.imported_materials(region, &key.key_id).await.unwrap();
         assert_eq!(left.len(), 2);
-        assert!(left.iter().all(|m| m.material_id != third.material_id));
         let sealed = store.materials(region, &key.key_id).await.unwrap();
-        assert!(sealed.iter().all(|m| m.material_id != third.material_id));
+        assert_eq!(sealed.len(), 2);
+        for gone in [third.material_id, fourth.material_id] {
+            assert!(left.iter().all(|m| m.material_id != gone));
+            assert!(sealed.iter().all(|m| m.material_id != gone));
+        }
     }
 }

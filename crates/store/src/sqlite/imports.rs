@@ -85,8 +85,12 @@ impl SqliteStore {
         forget: bool,
     ) -> Result<()> {
         let mut tx = self.write().await?;
+        let mut removed = 0;
         for key in keys {
-            delete_imported_in(&mut tx, key, material_id, forget).await?;
+            removed += delete_imported_in(&mut tx, key, material_id, forget).await?;
+        }
+        if removed == 0 {
+            return Err(StoreError::NotFound);
         }
         tx.commit().await.map_err(db_error)
     }
@@ -128,13 +132,14 @@ impl SqliteStore {
     }
 }
 
-/// One key's part of [`SqliteStore::delete_imported_materials`], inside its transaction.
+/// One key's part of [`SqliteStore::delete_imported_materials`], inside its transaction:
+/// whether the key held the material.
 async fn delete_imported_in(
     tx: &mut Transaction<'static, Sqlite>,
     key: &KeyRecord,
     material_id: &MaterialId,
     forget: bool,
-) -> Result<()> {
+) -> Result<u64> {
     update_key_fields(tx, key).await?;
     let statement = if forget {
         "DELETE FROM imported_materials WHERE region = ? AND key_id = ? AND material_id = ?"
@@ -150,10 +155,8 @@ async fn delete_imported_in(
         .await
         .map_err(db_error)?
         .rows_affected();
-    if changed == 0 {
-        return Err(StoreError::NotFound);
-    }
-    delete_sealed(tx, &key.region, &key.key_id, material_id).await
+    delete_sealed(tx, &key.region, &key.key_id, material_id).await?;
+    Ok(changed)
 }
 
 /// One key's part of [`SqliteStore::rotate_to_imported_materials`], inside its transaction.
