@@ -633,6 +633,27 @@ async fn new_material_goes_into_the_primary_then_each_replica_and_rotates_everyw
     }
     let blob = encrypt(&canada, &key, b"from canada", &[]).await;
     assert_eq!(open_outside(&new, &blob), b"from canada");
+
+    // One RotateKey service event per related key; neither material stored in the clear.
+    let data_dir = server.data_dir().to_owned();
+    let temp = server.stop().await;
+    let events = service_events(&data_dir, "RotateKey").await;
+    let mut arns: Vec<&str> = events
+        .iter()
+        .map(|e| e["resources"][0]["ARN"].as_str().unwrap())
+        .collect();
+    arns.sort_unstable();
+    let mut expected = [REGION, WEST, SOUTH].map(|r| arn_in(r, &key));
+    expected.sort_unstable();
+    assert_eq!(arns, expected);
+    for e in &events {
+        let details = &e["serviceEventDetails"];
+        assert_eq!(details["rotationType"], "ON_DEMAND");
+        assert_eq!(details["previousKeyMaterialId"], old_id.as_str());
+        assert_eq!(details["currentKeyMaterialId"], new_id.as_str());
+    }
+    assert_not_in_db(&data_dir, &[&old, &new]);
+    drop(temp);
 }
 
 #[tokio::test]
