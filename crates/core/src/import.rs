@@ -20,7 +20,8 @@
 //! materials whenever it is asked ([`shown_state`]), so a new replica, a deleted one, or a
 //! replica's material deleted or expired changes the answer without any bookkeeping. The
 //! rotation makes the material current in the primary and every replica in one store
-//! transaction, and deleting the primary's pending material deletes the replicas' copies.
+//! transaction, and deleting the primary's pending material (or its expiry) deletes the
+//! replicas' copies in the same transaction.
 
 use serde_json::json;
 use trent_api::ErrorKind;
