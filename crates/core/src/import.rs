@@ -12,6 +12,16 @@
 //!
 //! A token changed in any byte, or presented for another key, does not open
 //! (`InvalidImportTokenException`); one past its expiry is `ExpiredImportTokenException`.
+//!
+//! A multi-Region key with imported material takes new material (for RotateKeyOnDemand) in
+//! its primary first, then the same material in each replica, each PENDING_ROTATION in the
+//! key that has it. Whether the primary's pending material is still missing from a replica
+//! (PENDING_MULTI_REGION_IMPORT_AND_ROTATION) is never stored: it is read from the replicas'
+//! materials whenever it is asked ([`shown_state`]), so a new replica, a deleted one, or a
+//! replica's material deleted or expired changes the answer without any bookkeeping. The
+//! rotation makes the material current in the primary and every replica in one store
+//! transaction, and deleting the primary's pending material (or its expiry) deletes the
+//! replicas' copies in the same transaction.
 
 use serde_json::json;
 use trent_api::ErrorKind;
@@ -125,11 +135,14 @@ pub fn material_expiration(m: &ImportedMaterialRecord) -> Option<ExpirationModel
     })
 }
 
-/// The state a key whose materials are `imported` is in: usable once every material it
-/// depends on is imported, PendingImport while one is missing. Pending deletion, and the
-/// choice between enabled and disabled, stay the key's.
+/// The state a key whose materials are `imported` is in: usable once it has a current
+/// material and every material it depends on is imported, PendingImport while one is
+/// missing. Pending deletion, and the choice between enabled and disabled, stay the key's.
 pub fn state_after(current: KeyState, imported: &[ImportedMaterialRecord]) -> KeyState {
-    let complete = !imported.is_empty()
+    // A replica may take the primary's new or older material before its current one.
+    let complete = imported
+        .iter()
+        .any(|m| m.state == KeyMaterialState::Current)
         && imported
             .iter()
             .filter(|m| m.state != KeyMaterialState::PendingRotation)
@@ -139,6 +152,58 @@ pub fn state_after(current: KeyState, imported: &[ImportedMaterialRecord]) -> Ke
         (KeyState::Enabled | KeyState::Disabled, false) => KeyState::PendingImport,
         (state, _) => state,
     }
+}
+
+/// Whether `material_id` is imported into a key whose materials are `imported` (associated
+/// and there now, not deleted or expired).
+pub fn has_imported(imported: &[ImportedMaterialRecord], material_id: MaterialId) -> bool {
+    imported
+        .iter()
+        .any(|m| m.material_id == material_id && m.import_state == ImportState::Imported)
+}
+
+/// The state ListKeyRotations shows for material `m` of a key: a multi-Region primary's new
+/// material that some replica (`replicas`, each key's materials) has not imported yet is
+/// PENDING_MULTI_REGION_IMPORT_AND_ROTATION; any other material shows its stored state.
+pub fn shown_state(m: &ImportedMaterialRecord, replicas: &[RelatedImports]) -> KeyMaterialState {
+    if m.state == KeyMaterialState::PendingRotation
+        && replicas
+            .iter()
+            .any(|r| !has_imported(&r.imported, m.material_id))
+    {
+        KeyMaterialState::PendingMultiRegionImportAndRotation
+    } else {
+        m.state
+    }
+}
+
+/// A key's materials once RotateKeyOnDemand made `pending` current at `now`: the current one
+/// before becomes NON_CURRENT.
+pub fn rotated_materials(
+    imported: &[ImportedMaterialRecord],
+    pending: MaterialId,
+    now: Timestamp,
+) -> Vec<ImportedMaterialRecord> {
+    imported
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            if m.material_id == pending {
+                m.state = KeyMaterialState::Current;
+                m.rotation_date = Some(now);
+            } else if m.state == KeyMaterialState::Current {
+                m.state = KeyMaterialState::NonCurrent;
+            }
+            m
+        })
+        .collect()
+}
+
+/// A replica of a multi-Region key with imported material, and the materials imported into it.
+#[derive(Debug, Clone)]
+pub struct RelatedImports {
+    pub key: KeyRecord,
+    pub imported: Vec<ImportedMaterialRecord>,
 }
 
 /// UnsupportedOperationException for a key whose material is not imported.
@@ -217,9 +282,38 @@ impl Service {
         Ok((header.algorithm, wrapping))
     }
 
+    /// The replicas of `record` with the materials imported into each, when `record` is a
+    /// multi-Region primary; empty for any other key.
+    pub(crate) async fn replica_imports(
+        &self,
+        record: &KeyRecord,
+    ) -> Result<Vec<RelatedImports>, Error> {
+        let Some(set) = self.related_keys(record).await? else {
+            return Ok(Vec::new());
+        };
+        if set.primary_region != record.region {
+            return Ok(Vec::new());
+        }
+        let mut replicas = Vec::new();
+        for key in set.replicas() {
+            let imported = self
+                .store()
+                .imported_materials(&key.region, &key.key_id)
+                .await?;
+            replicas.push(RelatedImports {
+                key: key.clone(),
+                imported,
+            });
+        }
+        Ok(replicas)
+    }
+
     /// Removes one imported material of `record` as read: the key goes to PendingImport when
-    /// it depended on it; a PENDING_ROTATION material is forgotten instead. Returns the key as
-    /// stored afterwards, or `None` if it changed since `record` was read (nothing was done).
+    /// it depended on it; a PENDING_ROTATION material is forgotten instead, and when
+    /// `record` is a multi-Region primary, so are the replicas' copies of it, in the same
+    /// store transaction (a replica's own deletion leaves the other related keys alone).
+    /// Returns the key as stored afterwards, or `None` if it or a replica changed since it
+    /// was read (nothing was done then).
     pub(crate) async fn remove_imported(
         &self,
         record: &KeyRecord,
@@ -234,38 +328,67 @@ impl Service {
             )));
         };
         let forget = target.state == KeyMaterialState::PendingRotation;
-        let after: Vec<ImportedMaterialRecord> = imported
-            .iter()
-            .filter(|m| !(forget && m.material_id == material_id))
-            .map(|m| {
-                let mut m = m.clone();
-                if m.material_id == material_id {
-                    m.import_state = ImportState::PendingImport;
-                    m.valid_to = None;
+        let removed = |key: &KeyRecord, imported: &[ImportedMaterialRecord]| {
+            let after: Vec<ImportedMaterialRecord> = imported
+                .iter()
+                .filter(|m| !(forget && m.material_id == material_id))
+                .map(|m| {
+                    let mut m = m.clone();
+                    if m.material_id == material_id {
+                        m.import_state = ImportState::PendingImport;
+                        m.valid_to = None;
+                    }
+                    m
+                })
+                .collect();
+            let mut changed = key.clone();
+            changed.state = state_after(key.state, &after);
+            changed
+        };
+        let mut after = removed(record, imported);
+        let mut changed = vec![after.clone()];
+        if forget {
+            // Every replica, holding the material or not: the version check on each refuses
+            // a copy imported meanwhile, which would otherwise be left behind.
+            for replica in self.replica_imports(record).await? {
+                let theirs = replica
+                    .imported
+                    .iter()
+                    .find(|m| m.material_id == material_id);
+                match theirs {
+                    None => changed.push(replica.key),
+                    Some(m) if m.state == KeyMaterialState::PendingRotation => {
+                        changed.push(removed(&replica.key, &replica.imported));
+                    }
+                    // Associated with that replica for good: never the primary's new
+                    // material's copy, left alone.
+                    Some(_) => {}
                 }
-                m
-            })
-            .collect();
-        let mut changed = record.clone();
-        changed.state = state_after(record.state, &after);
+            }
+        }
         match self
             .store()
-            .remove_imported_material(&changed, &material_id, forget)
+            .remove_imported_materials(&changed, &material_id, forget)
             .await
         {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Ok(None),
+            // A replica deleted, or its copy deleted, meanwhile: read everything again.
+            Err(StoreError::NotFound) if changed.len() > 1 => return Ok(None),
             Err(StoreError::NotFound) => return Err(keys::key_not_found(&arn)),
             Err(e) => return Err(e.into()),
         }
-        self.invalidate_key(&changed.region, &changed.key_id);
-        changed.version += 1;
-        Ok(Some(changed))
+        for key in &changed {
+            self.invalidate_key(&key.region, &key.key_id);
+        }
+        after.version += 1;
+        Ok(Some(after))
     }
 
     /// RotateKeyOnDemand on an imported symmetric key: the new material imported into it
-    /// becomes current. Returns the key as stored afterwards, or `None` if it changed since
-    /// `record` was read (nothing was done then).
+    /// becomes current — in a multi-Region primary, in the primary and every replica at
+    /// once, which all must have imported it. Returns the key as stored afterwards, or
+    /// `None` if it or a replica changed since `record` was read (nothing was done then).
     pub(crate) async fn rotate_imported(
         &self,
         record: &KeyRecord,
@@ -286,18 +409,57 @@ impl Service {
                 ),
             ));
         };
+        let pending = pending.material_id;
+        let replicas = self.replica_imports(record).await?;
+        let lacking: Vec<String> = replicas
+            .iter()
+            .filter(|r| !has_imported(&r.imported, pending))
+            .map(|r| keys::record_arn(&r.key))
+            .collect();
+        if !lacking.is_empty() {
+            return Err(Error::invalid_state(format!(
+                "The new key material {} of {arn} is PENDING_MULTI_REGION_IMPORT_AND_ROTATION: \
+                 import it into the replica keys {} with ImportType EXISTING_KEY_MATERIAL \
+                 before rotating.",
+                pending.to_hex(),
+                lacking.join(", ")
+            )));
+        }
         let now = self.clock().now();
-        let mut rotated = record.clone();
-        rotated.current_material = Some(pending.material_id);
-        match self.store().rotate_imported_material(&rotated, now).await {
+        let rotate = |key: &KeyRecord, imported: &[ImportedMaterialRecord]| {
+            let mut rotated = key.clone();
+            rotated.current_material = Some(pending);
+            rotated.state = state_after(key.state, &rotated_materials(imported, pending, now));
+            rotated
+        };
+        let mut rotated = rotate(record, &imported);
+        let replicas_after: Vec<KeyRecord> = replicas
+            .iter()
+            .map(|r| rotate(&r.key, &r.imported))
+            .collect();
+        let mut all = vec![rotated.clone()];
+        all.extend(replicas_after.iter().cloned());
+        match self.store().rotate_imported_materials(&all, now).await {
             Ok(()) => {}
             Err(StoreError::Conflict | StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        self.invalidate_key(&rotated.region, &rotated.key_id);
+        for key in &all {
+            self.invalidate_key(&key.region, &key.key_id);
+        }
         rotated.version += 1;
         self.audit_rotation(now, record, &rotated, RotationType::OnDemand, arn)
             .await;
+        for (replica, after) in replicas.iter().zip(&replicas_after) {
+            self.audit_rotation(
+                now,
+                &replica.key,
+                after,
+                RotationType::OnDemand,
+                keys::record_arn(&replica.key),
+            )
+            .await;
+        }
         Ok(Some(rotated))
     }
 
@@ -450,6 +612,107 @@ mod tests {
         assert_eq!(
             state_after(KeyState::PendingImport, &[]),
             KeyState::PendingImport
+        );
+    }
+
+    #[test]
+    fn a_key_without_current_material_waits_for_it() {
+        use ImportState::Imported;
+        use KeyMaterialState::{NonCurrent, PendingRotation};
+        // A replica that took the primary's new or older material before its current one.
+        assert_eq!(
+            state_after(
+                KeyState::PendingImport,
+                &[material(PendingRotation, Imported, None)]
+            ),
+            KeyState::PendingImport
+        );
+        assert_eq!(
+            state_after(
+                KeyState::PendingImport,
+                &[material(NonCurrent, Imported, None)]
+            ),
+            KeyState::PendingImport
+        );
+    }
+
+    fn with_id(mut m: ImportedMaterialRecord, id: u8) -> ImportedMaterialRecord {
+        m.material_id = MaterialId([id; 32]);
+        m
+    }
+
+    fn replica(imported: Vec<ImportedMaterialRecord>) -> RelatedImports {
+        let key = KeyRecord {
+            region: Region::parse("eu-west-1").unwrap(),
+            account: trent_types::AccountId::parse("111122223333").unwrap(),
+            key_id: KeyId::new_multi_region(),
+            description: String::new(),
+            key_spec: trent_types::KeySpec::SymmetricDefault,
+            key_usage: trent_types::KeyUsage::EncryptDecrypt,
+            origin: trent_types::Origin::External,
+            state: KeyState::Enabled,
+            creation_date: Timestamp::from_millis(0),
+            deletion_date: None,
+            pending_window_days: None,
+            policy: String::new(),
+            multi_region: true,
+            current_material: Some(MaterialId([1; 32])),
+            version: 1,
+            rotation: None,
+        };
+        RelatedImports { key, imported }
+    }
+
+    #[test]
+    fn new_material_is_multi_region_pending_while_a_replica_lacks_it() {
+        use ImportState::{Imported, PendingImport};
+        use KeyMaterialState::{Current, PendingMultiRegionImportAndRotation, PendingRotation};
+        let current = with_id(material(Current, Imported, None), 1);
+        let new = with_id(material(PendingRotation, Imported, None), 2);
+        let has_both = replica(vec![current.clone(), new.clone()]);
+        let has_old = replica(vec![current.clone()]);
+        let empty = replica(Vec::new());
+        // A copy deleted (or expired) in the replica does not count.
+        let deleted = replica(vec![
+            current.clone(),
+            with_id(material(PendingRotation, PendingImport, None), 2),
+        ]);
+        assert_eq!(shown_state(&new, &[]), PendingRotation);
+        assert_eq!(
+            shown_state(&new, std::slice::from_ref(&has_both)),
+            PendingRotation
+        );
+        for lacking in [has_old, empty, deleted] {
+            assert_eq!(
+                shown_state(&new, &[has_both.clone(), lacking]),
+                PendingMultiRegionImportAndRotation
+            );
+        }
+        // Only new material is ever multi-Region pending.
+        assert_eq!(shown_state(&current, &[replica(Vec::new())]), Current);
+    }
+
+    #[test]
+    fn a_rotation_makes_the_new_material_current_and_the_current_one_older() {
+        use ImportState::Imported;
+        use KeyMaterialState::{Current, NonCurrent, PendingRotation};
+        let rows = [
+            with_id(material(NonCurrent, Imported, None), 1),
+            with_id(material(Current, Imported, None), 2),
+            with_id(material(PendingRotation, Imported, Some(7)), 3),
+        ];
+        let now = Timestamp::from_millis(42);
+        let after = rotated_materials(&rows, MaterialId([3; 32]), now);
+        let states: Vec<_> = after.iter().map(|m| m.state).collect();
+        assert_eq!(states, [NonCurrent, NonCurrent, Current]);
+        assert_eq!(after[2].rotation_date, Some(now));
+        assert_eq!(after[1].rotation_date, None);
+        assert_eq!(state_after(KeyState::Enabled, &after), KeyState::Enabled);
+        // A replica that had only the new material becomes usable with it.
+        let only_new = rotated_materials(&rows[2..], MaterialId([3; 32]), now);
+        assert_eq!(
+            state_after(KeyState::PendingImport, &only_new),
+            KeyState::Enabled
         );
     }
 }

@@ -5,8 +5,9 @@
 //! holds the primary.
 //!
 //! What AWS keeps shared, Trent keeps shared in one store transaction: a rotation of the
-//! primary gives every replica the same new material ([`crate::rotation`]), and
-//! UpdatePrimaryRegion swaps the roles and moves the automatic rotation schedule with them.
+//! primary gives every replica the same new material ([`crate::rotation`]; with imported
+//! material, the new material each imported, [`crate::import`]), and UpdatePrimaryRegion
+//! swaps the roles and moves the automatic rotation schedule with them.
 //! Where AWS shows a transient state (a new replica `Creating`, a swap `Updating`), Trent
 //! has finished before it answers, so the key is `Enabled` (or as it was) at once.
 //!

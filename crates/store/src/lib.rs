@@ -145,26 +145,30 @@ pub trait Store: Send + Sync + 'static {
         material: &MaterialRecord,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Removes an imported material's sealed bytes, atomically with replacing the key's
-    /// mutable fields (same version check as [`Store::update_key`]): the material stays
-    /// associated with the key as PENDING_IMPORT with no expiry, or with `forget`, is
-    /// dropped altogether (a PENDING_ROTATION material never made current). `NotFound` if
-    /// the key or the material is gone, `Conflict` if the key's version moved.
-    fn remove_imported_material(
+    /// Removes an imported material's sealed bytes from each of `keys` that holds it (one
+    /// key, or related multi-Region keys), atomically with replacing each key's mutable
+    /// fields (same version check as [`Store::update_key`], so a key that does not hold it
+    /// still refuses a change made since it was read): the material stays associated with
+    /// each key as PENDING_IMPORT with no expiry, or with `forget`, is dropped altogether (a
+    /// PENDING_ROTATION material never made current). All of them or, on any error, none:
+    /// `NotFound` if a key is gone or none of them holds the material, `Conflict` if a key's
+    /// version moved.
+    fn remove_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         material_id: &MaterialId,
         forget: bool,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Makes the key's PENDING_ROTATION material current at `now` (RotateKeyOnDemand on an
-    /// imported key), atomically with replacing the key's mutable fields (same version
-    /// check), which must name it as current: the previous current material becomes
-    /// NON_CURRENT. `NotFound` if the key or that pending material is gone, `Conflict` if the
-    /// key's version moved.
-    fn rotate_imported_material(
+    /// Makes the PENDING_ROTATION material of each of `keys` (one key, or a multi-Region
+    /// primary and its replicas) current at `now` (RotateKeyOnDemand on an imported key),
+    /// atomically with replacing each key's mutable fields (same version check), which must
+    /// name it as current: the previous current material becomes NON_CURRENT. All of them
+    /// or, on any error, none: `NotFound` if a key or its pending material is gone,
+    /// `Conflict` if a key's version moved.
+    fn rotate_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         now: Timestamp,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -605,17 +609,17 @@ impl Store for AnyStore {
         delegate!(self.import_material(key, imported, material))
     }
 
-    async fn remove_imported_material(
+    async fn remove_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         material_id: &MaterialId,
         forget: bool,
     ) -> Result<()> {
-        delegate!(self.remove_imported_material(key, material_id, forget))
+        delegate!(self.remove_imported_materials(keys, material_id, forget))
     }
 
-    async fn rotate_imported_material(&self, key: &KeyRecord, now: Timestamp) -> Result<()> {
-        delegate!(self.rotate_imported_material(key, now))
+    async fn rotate_imported_materials(&self, keys: &[KeyRecord], now: Timestamp) -> Result<()> {
+        delegate!(self.rotate_imported_materials(keys, now))
     }
 
     async fn imported_materials_expired(

@@ -407,18 +407,18 @@ impl Store for SqliteStore {
         self.store_imported_material(key, imported, material).await
     }
 
-    async fn remove_imported_material(
+    async fn remove_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         material_id: &MaterialId,
         forget: bool,
     ) -> Result<()> {
-        self.delete_imported_material(key, material_id, forget)
+        self.delete_imported_materials(keys, material_id, forget)
             .await
     }
 
-    async fn rotate_imported_material(&self, key: &KeyRecord, now: Timestamp) -> Result<()> {
-        self.rotate_to_imported_material(key, now).await
+    async fn rotate_imported_materials(&self, keys: &[KeyRecord], now: Timestamp) -> Result<()> {
+        self.rotate_to_imported_materials(keys, now).await
     }
 
     async fn imported_materials_expired(

@@ -3,6 +3,7 @@
 //! without material, the same material imported into each related key by its own import,
 //! ciphertexts and signatures made in one region and checked in another, other material
 //! refused, and expiry and deletion that stay with the key they happen to.
+//! (New material and its rotation: `multi_region_import_rotation.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,144 +12,19 @@ mod common;
 use std::time::Duration;
 
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair as _};
-use aws_sdk_kms::Client;
-use aws_sdk_kms::primitives::{Blob, DateTime};
+use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
     AlgorithmSpec, ExpirationModelType, ImportType, KeySpec, KeyState, KeyUsageType, MessageType,
-    MultiRegionKeyType, OriginType, SigningAlgorithmSpec, WrappingKeySpec,
+    MultiRegionKeyType, OriginType, SigningAlgorithmSpec,
 };
 use common::asymmetric::{public_key, random, verify};
-use common::import::{open_outside, sign, wrap};
+use common::import::{open_outside, sign};
+use common::multi_region_import::*;
 use common::*;
 use trent_testkit::TestServer;
 use trent_types::Timestamp;
 
-const WEST: &str = "eu-west-1";
-const SOUTH: &str = "ap-south-1";
 const DAY: Duration = Duration::from_secs(86_400);
-
-fn arn_in(region: &str, key_id: &str) -> String {
-    format!("arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}")
-}
-
-/// Creates a multi-Region primary key of origin EXTERNAL in `kms`'s region.
-async fn external_primary(kms: &Client, spec: KeySpec, usage: KeyUsageType) -> String {
-    let meta = kms
-        .create_key()
-        .origin(OriginType::External)
-        .multi_region(true)
-        .key_spec(spec)
-        .key_usage(usage)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
-    assert!(meta.key_id.starts_with("mrk-"), "{}", meta.key_id);
-    assert_eq!(meta.multi_region(), Some(true));
-    assert_eq!(meta.origin(), Some(&OriginType::External));
-    assert_eq!(meta.key_state(), Some(&KeyState::PendingImport));
-    assert_eq!(
-        meta.multi_region_configuration()
-            .and_then(|c| c.multi_region_key_type()),
-        Some(&MultiRegionKeyType::Primary)
-    );
-    meta.key_id
-}
-
-async fn symmetric_primary(kms: &Client) -> String {
-    external_primary(kms, KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await
-}
-
-/// ReplicateKey into `region`: the replica's metadata as the response reports it.
-async fn replicate(kms: &Client, key: &str, region: &str) -> aws_sdk_kms::types::KeyMetadata {
-    kms.replicate_key()
-        .key_id(key)
-        .replica_region(region)
-        .send()
-        .await
-        .unwrap()
-        .replica_key_metadata
-        .unwrap()
-}
-
-/// GetParametersForImport in `kms`'s region, then ImportKeyMaterial of `material` wrapped
-/// with `alg`: the KeyMaterialId, or the error.
-async fn try_import(
-    kms: &Client,
-    region: &str,
-    key: &str,
-    alg: AlgorithmSpec,
-    material: &[u8],
-    valid_to: Option<Timestamp>,
-    import_type: Option<ImportType>,
-) -> Result<String, aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError> {
-    let params = kms
-        .get_parameters_for_import()
-        .key_id(key)
-        .wrapping_algorithm(alg.clone())
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(params.key_id(), Some(arn_in(region, key).as_str()));
-    let wrapped = wrap(&alg, params.public_key().unwrap().as_ref(), material);
-    let model = if valid_to.is_some() {
-        ExpirationModelType::KeyMaterialExpires
-    } else {
-        ExpirationModelType::KeyMaterialDoesNotExpire
-    };
-    kms.import_key_material()
-        .key_id(key)
-        .import_token(params.import_token.unwrap())
-        .encrypted_key_material(Blob::new(wrapped))
-        .expiration_model(model)
-        .set_valid_to(valid_to.map(|t| DateTime::from_millis(t.millis())))
-        .set_import_type(import_type)
-        .send()
-        .await
-        .map(|out| {
-            assert_eq!(out.key_id(), Some(arn_in(region, key).as_str()));
-            out.key_material_id.unwrap()
-        })
-        .map_err(|e| e.into_service_error())
-}
-
-/// Imports symmetric `material` without expiry: its KeyMaterialId.
-async fn import_in(kms: &Client, region: &str, key: &str, material: &[u8]) -> String {
-    let alg = AlgorithmSpec::RsaesOaepSha256;
-    try_import(kms, region, key, alg, material, None, None)
-        .await
-        .unwrap()
-}
-
-/// Asserts that fresh random material is refused with IncorrectKeyMaterialException.
-async fn assert_other_material_refused(
-    kms: &Client,
-    region: &str,
-    key: &str,
-    import_type: Option<ImportType>,
-) {
-    let alg = AlgorithmSpec::RsaesOaepSha1;
-    let e = try_import(kms, region, key, alg, &random(32), None, import_type)
-        .await
-        .unwrap_err();
-    assert!(e.is_incorrect_key_material_exception(), "{e:?}");
-}
-
-async fn state_in(kms: &Client, key: &str) -> KeyState {
-    describe(kms, key).await.key_state().unwrap().clone()
-}
-
-async fn decrypt_fails_with_invalid_state(kms: &Client, blob: &[u8]) {
-    let e = fail(
-        kms.decrypt()
-            .ciphertext_blob(Blob::new(blob.to_vec()))
-            .send()
-            .await,
-    );
-    assert!(e.is_kms_invalid_state_exception(), "{e:?}");
-}
 
 #[tokio::test]
 async fn related_keys_take_the_same_material_each_by_its_own_import() {
@@ -246,10 +122,10 @@ async fn other_material_is_refused_and_changes_nothing() {
     // The primary keeps its first material.
     assert_other_material_refused(&east, REGION, &key, None).await;
 
-    // New material for rotation is not supported for multi-Region keys, nor is the
-    // rotation, which would need it.
+    // New material for rotation goes into the primary and waits there: the rotation, which
+    // needs it in the replica too, is refused; deleted, it is gone from the primary.
     let new_type = Some(ImportType::NewKeyMaterial);
-    let e = try_import(
+    let new_id = try_import(
         &east,
         REGION,
         &key,
@@ -259,10 +135,15 @@ async fn other_material_is_refused_and_changes_nothing() {
         new_type,
     )
     .await
-    .unwrap_err();
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
+    .unwrap();
     let e = fail(east.rotate_key_on_demand().key_id(&key).send().await);
-    assert!(e.is_unsupported_operation_exception(), "{e:?}");
+    assert!(e.is_kms_invalid_state_exception(), "{e:?}");
+    east.delete_imported_key_material()
+        .key_id(&key)
+        .key_material_id(&new_id)
+        .send()
+        .await
+        .unwrap();
     let blob = encrypt(&east, &key, b"still one material", &[]).await;
     assert_eq!(open_outside(&material, &blob), b"still one material");
 

@@ -1,7 +1,10 @@
 //! DeleteImportedKeyMaterial: removes imported material from a key of origin EXTERNAL — its
 //! current material, or the one KeyMaterialId names. A key that depended on it becomes
 //! PendingImport until the same material is imported again; new material still waiting for
-//! rotation is dropped from the key instead.
+//! rotation is dropped from the key instead. Dropping a multi-Region primary's new material
+//! drops the replicas' copies of it too, at once; a replica's own deletion leaves the
+//! primary and the other replicas unchanged (the primary's material then shows as
+//! PENDING_MULTI_REGION_IMPORT_AND_ROTATION again).
 
 use serde_json::{Value, json};
 use trent_api::ops::delete_imported_key_material::{Request, Response};

@@ -8,11 +8,13 @@
 //! some): after it was deleted or expired, or to change its expiry.
 //!
 //! A multi-Region key with imported material takes it into each related key by its own
-//! import, as in AWS KMS: the material must be the one the related keys have (the same
+//! import, as in AWS KMS: the material must be one the related keys have (the same
 //! KeyMaterialId, derived from the material and the shared key id), or
-//! IncorrectKeyMaterialException. The primary takes the first material; a replica takes only
-//! material a related key has. Expiry is each key's own. New material for rotation
-//! (NEW_KEY_MATERIAL into a key that has material) is not supported for multi-Region keys.
+//! IncorrectKeyMaterialException. The primary takes the first material, and new material for
+//! rotation (NEW_KEY_MATERIAL); a replica takes only material a related key has, in the state
+//! it has in the primary — its new material too, as PENDING_ROTATION, imported with
+//! EXISTING_KEY_MATERIAL (NEW_KEY_MATERIAL into a replica that has material is refused: new
+//! material goes into the primary first). Expiry is each key's own.
 
 use serde_json::{Value, json};
 use trent_api::ops::import_key_material::{Request, Response};
@@ -203,14 +205,15 @@ fn expiration(req: &Request, now: Timestamp) -> Result<(ExpirationModel, Option<
     }
 }
 
-/// The row the imported material gets, by the import type asked for (or its default) and
-/// what the key already has.
 /// What the other related keys of a multi-Region key hold, read for an import into one.
 struct Related {
     /// Whether the key imported into is a replica.
     replica: bool,
     /// The primary key's ARN.
     primary_arn: String,
+    /// Every material ever imported into the primary, when the key imported into is a
+    /// replica (empty otherwise): the primary says which material is new, current or older.
+    primary: Vec<ImportedMaterialRecord>,
     /// Every material ever imported into any other related key (deleted ones included: only
     /// the same material may come back).
     materials: Vec<ImportedMaterialRecord>,
@@ -221,22 +224,30 @@ async fn related_materials(cx: &Ctx<'_>, record: &KeyRecord) -> Result<Option<Re
     let Some(set) = cx.svc.related_keys(record).await? else {
         return Ok(None);
     };
+    let replica = set.primary_region != record.region;
+    let mut primary = Vec::new();
     let mut materials = Vec::new();
     for other in set.keys.iter().filter(|k| k.region != record.region) {
-        materials.extend(
-            cx.svc
-                .store()
-                .imported_materials(&other.region, &other.key_id)
-                .await?,
-        );
+        let theirs = cx
+            .svc
+            .store()
+            .imported_materials(&other.region, &other.key_id)
+            .await?;
+        if other.region == set.primary_region {
+            primary.clone_from(&theirs);
+        }
+        materials.extend(theirs);
     }
     Ok(Some(Related {
-        replica: set.primary_region != record.region,
+        replica,
         primary_arn: keys::key_arn(&set.primary_region, &set.account, &set.key_id),
+        primary,
         materials,
     }))
 }
 
+/// The row the imported material gets, by the import type asked for (or its default), what
+/// the key already has and, for a multi-Region key, what its related keys have.
 fn decide(
     req: &Request,
     record: &KeyRecord,
@@ -322,10 +333,9 @@ fn decide(
     }
 }
 
-/// A wire timestamp (seconds since the epoch, with a fraction) as a [`Timestamp`].
-/// The rules a multi-Region key adds to an import of material new to the key: `Some` row
-/// when the material is the related keys' first material, arriving in this key; `None` when
-/// the import is decided as for any key.
+/// The rules a multi-Region key adds to an import: `Some` row when the material is one of
+/// the related keys' that this key has never had, arriving in this key in the state it has
+/// there (the primary's state first); `None` when the import is decided as for any key.
 #[allow(clippy::too_many_arguments)] // The same facts `decide` reads, plus the related keys'.
 fn related_import(
     req: &Request,
@@ -337,59 +347,103 @@ fn related_import(
     now: Timestamp,
     valid_to: Option<Timestamp>,
 ) -> Result<Option<ImportedMaterialRecord>> {
+    let arn = keys::record_arn(record);
+    if related.replica && !imported.is_empty() && import_type == ImportType::NewKeyMaterial {
+        return Err(Error::validation(format!(
+            "{arn} is a multi-Region replica key: new key material must be imported into the primary Region key {} first, then into the replica with ImportType EXISTING_KEY_MATERIAL.",
+            related.primary_arn
+        )));
+    }
     if imported.iter().any(|m| m.material_id == material_id) {
         // Material the key has had: reimported, or refused as NEW, as for any key.
         return Ok(None);
     }
-    if !imported.is_empty() {
-        if import_type == ImportType::NewKeyMaterial {
+    let same = |m: &&ImportedMaterialRecord| m.material_id == material_id;
+    let in_primary = related.primary.iter().find(same);
+    let Some(theirs) = in_primary.or_else(|| related.materials.iter().find(same)) else {
+        if related.replica && related.materials.is_empty() {
             return Err(Error::new(
                 ErrorKind::UnsupportedOperation,
                 format!(
-                    "{} is a multi-Region key: new key material for multi-Region keys with imported key material is not supported by this Trent server yet.",
-                    keys::record_arn(record)
+                    "{arn} is a multi-Region replica key: import the key material into its primary key {} first, then the same key material into the replica.",
+                    related.primary_arn
                 ),
             ));
         }
+        if related.replica || (imported.is_empty() && !related.materials.is_empty()) {
+            return Err(incorrect_material(
+                "The key material is not the key material of the related multi-Region keys. Import the same key material into every related multi-Region key.",
+            ));
+        }
+        // The primary's first material, before any related key has one, or its new
+        // material: decided as for any key.
         return Ok(None);
-    }
-    match related
-        .materials
-        .iter()
-        .find(|m| m.material_id == material_id)
-    {
-        // The related keys' material, first imported into this key: its current material
-        // (the related keys take no other), with this key's own expiry.
-        Some(theirs) => Ok(Some(ImportedMaterialRecord {
-            region: record.region.clone(),
-            key_id: record.key_id.clone(),
-            material_id,
-            state: KeyMaterialState::Current,
-            import_state: ImportState::Imported,
-            valid_to,
-            description: req
-                .key_material_description
-                .clone()
-                .or_else(|| theirs.description.clone()),
-            associated: now,
-            rotation_date: None,
-        })),
-        None if !related.materials.is_empty() => Err(incorrect_material(
-            "The key material is not the key material of the related multi-Region keys. Import the same key material into every related multi-Region key.",
-        )),
-        None if related.replica => Err(Error::new(
-            ErrorKind::UnsupportedOperation,
-            format!(
-                "{} is a multi-Region replica key: import the key material into its primary key {} first, then the same key material into the replica.",
-                keys::record_arn(record),
-                related.primary_arn
-            ),
-        )),
-        // The primary's first material, before any related key has one.
-        None => Ok(None),
-    }
+    };
+    let state = match theirs.state {
+        KeyMaterialState::PendingRotation
+        | KeyMaterialState::PendingMultiRegionImportAndRotation => {
+            if !related.replica {
+                // Left pending in a replica that was the primary before: new material for
+                // this primary as any other.
+                return Ok(None);
+            }
+            if in_primary.is_none() {
+                return Err(incorrect_material(&format!(
+                    "The key material is not new key material of the primary Region key {}. Import new key material into the primary Region key first.",
+                    related.primary_arn
+                )));
+            }
+            if imported
+                .iter()
+                .any(|m| m.state == KeyMaterialState::PendingRotation)
+            {
+                return Err(Error::invalid_state(format!(
+                    "{arn} already has other new key material waiting for RotateKeyOnDemand. Delete it with DeleteImportedKeyMaterial first."
+                )));
+            }
+            KeyMaterialState::PendingRotation
+        }
+        KeyMaterialState::Current | KeyMaterialState::NonCurrent
+            if import_type == ImportType::NewKeyMaterial && !imported.is_empty() =>
+        {
+            return Err(Error::validation(format!(
+                "This key material is already associated with the related multi-Region keys of {arn}. Import it with ImportType EXISTING_KEY_MATERIAL."
+            )));
+        }
+        KeyMaterialState::Current => {
+            if imported
+                .iter()
+                .any(|m| m.state == KeyMaterialState::Current)
+            {
+                return Err(Error::invalid_state(format!(
+                    "{arn} has other current key material than its related multi-Region keys."
+                )));
+            }
+            KeyMaterialState::Current
+        }
+        KeyMaterialState::NonCurrent => KeyMaterialState::NonCurrent,
+    };
+    Ok(Some(ImportedMaterialRecord {
+        region: record.region.clone(),
+        key_id: record.key_id.clone(),
+        material_id,
+        state,
+        import_state: ImportState::Imported,
+        valid_to,
+        description: req
+            .key_material_description
+            .clone()
+            .or_else(|| theirs.description.clone()),
+        associated: now,
+        // A material the related keys rotated to shows the same rotation here.
+        rotation_date: match state {
+            KeyMaterialState::PendingRotation => None,
+            _ => theirs.rotation_date,
+        },
+    }))
 }
 
+/// A wire timestamp (seconds since the epoch, with a fraction) as a [`Timestamp`].
 fn from_epoch_seconds(seconds: f64) -> Result<Timestamp> {
     let millis = (seconds * 1000.0).round();
     // Within ±2^53 ms an f64 holds every millisecond exactly, far beyond any real date.
@@ -403,4 +457,168 @@ fn from_epoch_seconds(seconds: f64) -> Result<Timestamp> {
 
 fn incorrect_material(message: &str) -> Error {
     Error::new(ErrorKind::IncorrectKeyMaterial, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trent_types::{AccountId, KeyId, KeyState, KeyUsage, Origin, Region};
+
+    const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+    fn key(region: &str) -> KeyRecord {
+        KeyRecord {
+            region: Region::parse(region).unwrap(),
+            account: AccountId::parse("111122223333").unwrap(),
+            key_id: KeyId::parse("mrk-1234abcd12ab34cd56ef1234567890ab").unwrap(),
+            description: String::new(),
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::External,
+            state: KeyState::Enabled,
+            creation_date: NOW,
+            deletion_date: None,
+            pending_window_days: None,
+            policy: String::new(),
+            multi_region: true,
+            current_material: Some(MaterialId([1; 32])),
+            version: 1,
+            rotation: None,
+        }
+    }
+
+    fn row(region: &str, id: u8, state: KeyMaterialState) -> ImportedMaterialRecord {
+        ImportedMaterialRecord {
+            region: Region::parse(region).unwrap(),
+            key_id: key(region).key_id,
+            material_id: MaterialId([id; 32]),
+            state,
+            import_state: ImportState::Imported,
+            valid_to: None,
+            description: None,
+            associated: Timestamp::from_millis(0),
+            rotation_date: (state == KeyMaterialState::Current && id > 1)
+                .then_some(Timestamp::from_millis(5)),
+        }
+    }
+
+    /// A replica in eu-west-1 whose primary (us-east-1) has `primary`, and another replica
+    /// (ap-south-1) `other`.
+    fn related(
+        primary: Vec<ImportedMaterialRecord>,
+        other: Vec<ImportedMaterialRecord>,
+    ) -> Related {
+        let mut materials = primary.clone();
+        materials.extend(other);
+        Related {
+            replica: true,
+            primary_arn:
+                "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab".into(),
+            primary,
+            materials,
+        }
+    }
+
+    fn import(
+        imported: &[ImportedMaterialRecord],
+        related: &Related,
+        import_type: ImportType,
+        id: u8,
+    ) -> Result<Option<ImportedMaterialRecord>> {
+        let record = if related.replica {
+            key("eu-west-1")
+        } else {
+            key("us-east-1")
+        };
+        related_import(
+            &Request::default(),
+            &record,
+            imported,
+            related,
+            import_type,
+            MaterialId([id; 32]),
+            NOW,
+            None,
+        )
+    }
+
+    use ImportType::{ExistingKeyMaterial as Existing, NewKeyMaterial as New};
+    use KeyMaterialState::{Current, NonCurrent, PendingRotation};
+
+    #[test]
+    fn a_replica_takes_the_primarys_new_material_as_pending() {
+        let related = related(
+            vec![
+                row("us-east-1", 1, Current),
+                row("us-east-1", 2, PendingRotation),
+            ],
+            vec![],
+        );
+        let mine = [row("eu-west-1", 1, Current)];
+        let taken = import(&mine, &related, Existing, 2).unwrap().unwrap();
+        assert_eq!(taken.state, PendingRotation);
+        assert_eq!(taken.rotation_date, None);
+        assert_eq!(taken.associated, NOW);
+        // Before its current material too: it then waits for that (state_after).
+        let taken = import(&[], &related, New, 2).unwrap().unwrap();
+        assert_eq!(taken.state, PendingRotation);
+        // Never as new material of its own, and never a second pending one.
+        let new = import(&mine, &related, New, 2).unwrap_err();
+        assert_eq!(new.kind(), ErrorKind::Validation);
+        let second = [
+            row("eu-west-1", 1, Current),
+            row("eu-west-1", 3, PendingRotation),
+        ];
+        let twice = import(&second, &related, Existing, 2).unwrap_err();
+        assert_eq!(twice.kind(), ErrorKind::KmsInvalidState);
+    }
+
+    #[test]
+    fn a_replica_takes_only_material_the_primary_has() {
+        let related = related(
+            vec![row("us-east-1", 1, Current)],
+            vec![
+                row("ap-south-1", 1, Current),
+                row("ap-south-1", 4, PendingRotation),
+            ],
+        );
+        let mine = [row("eu-west-1", 1, Current)];
+        let unknown = import(&mine, &related, Existing, 9).unwrap_err();
+        assert_eq!(unknown.kind(), ErrorKind::IncorrectKeyMaterial);
+        // Pending only in another replica (the primary before an UpdatePrimaryRegion).
+        let elsewhere = import(&mine, &related, Existing, 4).unwrap_err();
+        assert_eq!(elsewhere.kind(), ErrorKind::IncorrectKeyMaterial);
+        // Its own material again: decided as for any key.
+        assert!(import(&mine, &related, Existing, 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_new_replica_takes_older_and_current_material_as_the_primary_has_them() {
+        let related = related(
+            vec![
+                row("us-east-1", 1, NonCurrent),
+                row("us-east-1", 2, Current),
+            ],
+            vec![],
+        );
+        let old = import(&[], &related, New, 1).unwrap().unwrap();
+        assert_eq!(old.state, NonCurrent);
+        let current = import(std::slice::from_ref(&old), &related, Existing, 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(current.state, Current);
+        assert_eq!(current.rotation_date, Some(Timestamp::from_millis(5)));
+    }
+
+    #[test]
+    fn the_primary_takes_new_material_as_any_key() {
+        let mut related = related(vec![], vec![row("eu-west-1", 1, Current)]);
+        related.replica = false;
+        let mine = [row("us-east-1", 1, Current)];
+        assert!(import(&mine, &related, New, 2).unwrap().is_none());
+        // Material the replicas already have is not new.
+        let old = [row("us-east-1", 2, Current)];
+        let again = import(&old, &related, New, 1).unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::Validation);
+    }
 }

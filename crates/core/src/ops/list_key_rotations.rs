@@ -1,6 +1,8 @@
 //! ListKeyRotations: a key's materials, oldest first, a page at a time: those its rotations
 //! made, or (IncludeKeyMaterial ALL_KEY_MATERIAL) its first material too. For a key of
-//! imported material, each material's import state and expiry as well.
+//! imported material, each material's import state and expiry as well; a multi-Region
+//! primary's new material that a replica has not imported yet shows as
+//! PENDING_MULTI_REGION_IMPORT_AND_ROTATION.
 
 use serde_json::{Value, json};
 use trent_api::ops::list_key_rotations::{Request, Response};
@@ -64,6 +66,7 @@ impl Handler for Op {
                 .store()
                 .imported_materials(&record.region, &record.key_id)
                 .await?;
+            let replicas = cx.svc.replica_imports(&record).await?;
             imported
                 .iter()
                 .filter(|m| all || m.rotation_date.is_some())
@@ -73,7 +76,7 @@ impl Handler for Op {
                         key_material_id: Some(m.material_id.to_hex()),
                         key_material_description: m.description.clone(),
                         import_state: Some(m.import_state),
-                        key_material_state: Some(m.state),
+                        key_material_state: Some(import::shown_state(m, &replicas)),
                         expiration_model: import::material_expiration(m),
                         valid_to: m.valid_to,
                         rotation_date: m.rotation_date,

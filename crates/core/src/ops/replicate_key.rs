@@ -6,7 +6,9 @@
 //! A primary with imported material (origin EXTERNAL) is replicated without material, as
 //! AWS does: the replica is `PendingImport` until the same material is imported into it
 //! (ImportKeyMaterial), whatever the primary holds, and the primary may itself still be
-//! `PendingImport`.
+//! `PendingImport`. It takes the primary's older materials in the state they have there, and
+//! lacks the primary's new material (if any is waiting for rotation) until it imports it:
+//! the primary shows that material PENDING_MULTI_REGION_IMPORT_AND_ROTATION again.
 //!
 //! Authorized as AWS authorizes it: `kms:ReplicateKey` on the primary (its key policy, with
 //! `kms:ReplicaRegion`), and `kms:CreateKey` (plus `kms:TagResource` when tags are given) in

@@ -1,6 +1,8 @@
 //! RotateKeyOnDemand: new material for a symmetric key now, whatever its automatic schedule
 //! (which it leaves alone), up to AWS's limit of on-demand rotations per key. A key of
-//! imported material rotates to the new material imported into it (PENDING_ROTATION).
+//! imported material rotates to the new material imported into it (PENDING_ROTATION); a
+//! multi-Region primary of imported material rotates with its replicas, once every replica
+//! has imported that material too.
 
 use serde_json::{Value, json};
 use trent_api::ops::rotate_key_on_demand::{Request, Response};
@@ -53,14 +55,6 @@ impl Handler for Op {
             multi_region::refuse_replica(cx.svc.related_keys(&record).await?.as_ref(), &record)?;
             // An imported symmetric key rotates to the new material imported into it.
             let imported = rotation::imports_rotate(&record);
-            if imported && record.multi_region {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedOperation,
-                    format!(
-                        "{arn} is a multi-Region key with imported key material: on-demand rotation of such keys is not supported by this Trent server yet."
-                    ),
-                ));
-            }
             if !imported {
                 check_rotatable(&record)?;
             }

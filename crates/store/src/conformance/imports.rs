@@ -158,7 +158,7 @@ pub async fn imported_material<S: Store>(store: &S) {
     let mut pending = key.clone();
     pending.state = KeyState::PendingImport;
     store
-        .remove_imported_material(&pending, &first.material_id, false)
+        .remove_imported_materials(std::slice::from_ref(&pending), &first.material_id, false)
         .await
         .unwrap();
     let key = next(pending);
@@ -189,7 +189,7 @@ pub async fn imported_material<S: Store>(store: &S) {
     let missing = MaterialId([0xee; 32]);
     let mut again = key.clone();
     let none = store
-        .remove_imported_material(&again, &missing, false)
+        .remove_imported_materials(std::slice::from_ref(&again), &missing, false)
         .await;
     assert!(matches!(none, Err(StoreError::NotFound)), "{none:?}");
     assert_eq!(
@@ -227,12 +227,14 @@ pub async fn imported_material<S: Store>(store: &S) {
         .await
         .unwrap();
     let key = next(key);
-    let no_pending_named = store.rotate_imported_material(&key, ts(T0 + 2 * DAY)).await;
+    let no_pending_named = store
+        .rotate_imported_materials(std::slice::from_ref(&key), ts(T0 + 2 * DAY))
+        .await;
     assert!(no_pending_named.is_err(), "{no_pending_named:?}");
     let mut rotated = key.clone();
     rotated.current_material = Some(other.material_id);
     store
-        .rotate_imported_material(&rotated, ts(T0 + 2 * DAY))
+        .rotate_imported_materials(std::slice::from_ref(&rotated), ts(T0 + 2 * DAY))
         .await
         .unwrap();
     let key = next(rotated);
@@ -274,7 +276,9 @@ pub async fn imported_material<S: Store>(store: &S) {
             },
         ]
     );
-    let nothing_pending = store.rotate_imported_material(&key, ts(T0 + 3 * DAY)).await;
+    let nothing_pending = store
+        .rotate_imported_materials(std::slice::from_ref(&key), ts(T0 + 3 * DAY))
+        .await;
     assert!(
         matches!(nothing_pending, Err(StoreError::NotFound)),
         "{nothing_pending:?}"
@@ -289,7 +293,7 @@ pub async fn imported_material<S: Store>(store: &S) {
         .unwrap();
     let key = next(key);
     store
-        .remove_imported_material(&key, &third.material_id, true)
+        .remove_imported_materials(std::slice::from_ref(&key), &third.material_id, true)
         .await
         .unwrap();
     let key = next(key);
@@ -398,7 +402,7 @@ pub async fn imported_multi_region_key<S: Store>(store: &S) {
     let mut pending = replica.clone();
     pending.state = KeyState::PendingImport;
     store
-        .remove_imported_material(&pending, &first.material_id, false)
+        .remove_imported_materials(std::slice::from_ref(&pending), &first.material_id, false)
         .await
         .unwrap();
     assert!(
@@ -419,4 +423,155 @@ pub async fn imported_multi_region_key<S: Store>(store: &S) {
             .unwrap(),
         std::slice::from_ref(&first)
     );
+
+    // New material pending in both, rotated together: all or nothing.
+    let key = next(enabled);
+    let mut replica_back = next(pending);
+    replica_back.state = KeyState::Enabled;
+    store
+        .import_material(&replica_back, &copy, &copy_sealed)
+        .await
+        .unwrap();
+    let replica = next(replica_back);
+    let (new, new_sealed) = s.imported(&key, KeyMaterialState::PendingRotation, T0 + DAY, None);
+    store
+        .import_material(&key, &new, &new_sealed)
+        .await
+        .unwrap();
+    let key = next(key);
+    let new_copy = ImportedMaterialRecord {
+        region: west.region.clone(),
+        ..new.clone()
+    };
+    let new_copy_sealed = MaterialRecord {
+        region: west.region.clone(),
+        ..new_sealed.clone()
+    };
+    store
+        .import_material(&replica, &new_copy, &new_copy_sealed)
+        .await
+        .unwrap();
+    let replica = next(replica);
+    let rotated = |k: &KeyRecord| KeyRecord {
+        current_material: Some(new.material_id),
+        ..k.clone()
+    };
+    let stale = KeyRecord {
+        version: replica.version - 1,
+        ..rotated(&replica)
+    };
+    let lost = store
+        .rotate_imported_materials(&[rotated(&key), stale], ts(T0 + 2 * DAY))
+        .await;
+    assert!(matches!(lost, Err(StoreError::Conflict)), "{lost:?}");
+    assert_eq!(
+        store.key(&s.region, &key.key_id).await.unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(
+        store
+            .imported_materials(&s.region, &key.key_id)
+            .await
+            .unwrap(),
+        [first.clone(), new.clone()]
+    );
+    store
+        .rotate_imported_materials(&[rotated(&key), rotated(&replica)], ts(T0 + 2 * DAY))
+        .await
+        .unwrap();
+    let (key, replica) = (next(rotated(&key)), next(rotated(&replica)));
+    for (region, old, current) in [(&s.region, &first, &new), (&west.region, &copy, &new_copy)] {
+        assert_eq!(
+            store.imported_materials(region, &key.key_id).await.unwrap(),
+            [
+                ImportedMaterialRecord {
+                    state: KeyMaterialState::NonCurrent,
+                    ..old.clone()
+                },
+                ImportedMaterialRecord {
+                    state: KeyMaterialState::Current,
+                    rotation_date: Some(ts(T0 + 2 * DAY)),
+                    ..current.clone()
+                },
+            ]
+        );
+    }
+
+    // A pending material forgotten: from every key that holds it, with every key given
+    // version-checked and moved on, holding it or not; NotFound if none holds it.
+    let none_held = store
+        .remove_imported_materials(std::slice::from_ref(&key), &MaterialId([0xdd; 32]), true)
+        .await;
+    assert!(
+        matches!(none_held, Err(StoreError::NotFound)),
+        "{none_held:?}"
+    );
+    let pending_in = |key: &KeyRecord, at: i64| {
+        let (primary, primary_sealed) =
+            s.imported(key, KeyMaterialState::PendingRotation, at, None);
+        let copy = ImportedMaterialRecord {
+            region: west.region.clone(),
+            ..primary.clone()
+        };
+        let copy_sealed = MaterialRecord {
+            region: west.region.clone(),
+            ..primary_sealed.clone()
+        };
+        (primary, primary_sealed, copy, copy_sealed)
+    };
+    let (third, third_sealed, _, _) = pending_in(&key, T0 + 3 * DAY);
+    store
+        .import_material(&key, &third, &third_sealed)
+        .await
+        .unwrap();
+    let key = next(key);
+    let stale = KeyRecord {
+        version: replica.version - 1,
+        ..replica.clone()
+    };
+    let lost = store
+        .remove_imported_materials(&[key.clone(), stale], &third.material_id, true)
+        .await;
+    assert!(matches!(lost, Err(StoreError::Conflict)), "{lost:?}");
+    assert_eq!(
+        store
+            .imported_materials(&s.region, &key.key_id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    store
+        .remove_imported_materials(&[key.clone(), replica.clone()], &third.material_id, true)
+        .await
+        .unwrap();
+    let (key, replica) = (next(key), next(replica));
+    assert_eq!(
+        store.key(&west.region, &key.key_id).await.unwrap(),
+        Some(replica.clone())
+    );
+    let (fourth, fourth_sealed, copy, copy_sealed) = pending_in(&key, T0 + 4 * DAY);
+    store
+        .import_material(&key, &fourth, &fourth_sealed)
+        .await
+        .unwrap();
+    store
+        .import_material(&replica, &copy, &copy_sealed)
+        .await
+        .unwrap();
+    let (key, replica) = (next(key), next(replica));
+    store
+        .remove_imported_materials(&[key.clone(), replica], &fourth.material_id, true)
+        .await
+        .unwrap();
+    for region in [&s.region, &west.region] {
+        let left = store.imported_materials(region, &key.key_id).await.unwrap();
+        assert_eq!(left.len(), 2);
+        let sealed = store.materials(region, &key.key_id).await.unwrap();
+        assert_eq!(sealed.len(), 2);
+        for gone in [third.material_id, fourth.material_id] {
+            assert!(left.iter().all(|m| m.material_id != gone));
+            assert!(sealed.iter().all(|m| m.material_id != gone));
+        }
+    }
 }

@@ -78,91 +78,31 @@ impl SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
-    pub(super) async fn delete_imported_material(
+    pub(super) async fn delete_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         material_id: &MaterialId,
         forget: bool,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        update_key_fields(&mut tx, key).await?;
-        let statement = if forget {
-            "DELETE FROM imported_materials WHERE region = ? AND key_id = ? AND material_id = ?"
-        } else {
-            "UPDATE imported_materials SET import_state = 'PENDING_IMPORT', valid_to = NULL \
-             WHERE region = ? AND key_id = ? AND material_id = ?"
-        };
-        let changed = sqlx::query(statement)
-            .bind(key.region.as_str())
-            .bind(key.key_id.as_str())
-            .bind(material_id.to_hex())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .rows_affected();
-        if changed == 0 {
+        let mut removed = 0;
+        for key in keys {
+            removed += delete_imported_in(&mut tx, key, material_id, forget).await?;
+        }
+        if removed == 0 {
             return Err(StoreError::NotFound);
         }
-        delete_sealed(&mut tx, &key.region, &key.key_id, material_id).await?;
         tx.commit().await.map_err(db_error)
     }
 
-    pub(super) async fn rotate_to_imported_material(
+    pub(super) async fn rotate_to_imported_materials(
         &self,
-        key: &KeyRecord,
+        keys: &[KeyRecord],
         now: Timestamp,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        let pending: Option<String> = sqlx::query_scalar(
-            "SELECT material_id FROM imported_materials \
-             WHERE region = ? AND key_id = ? AND state = 'PENDING_ROTATION'",
-        )
-        .bind(key.region.as_str())
-        .bind(key.key_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        let Some(pending) = pending else {
-            return Err(StoreError::NotFound);
-        };
-        if key.current_material.map(|m| m.to_hex()).as_deref() != Some(pending.as_str()) {
-            return Err(StoreError::Other(
-                "a rotation's key must name the pending material as current".into(),
-            ));
-        }
-        update_key_fields(&mut tx, key).await?;
-        let region = key.region.as_str();
-        let key_id = key.key_id.as_str();
-        let steps: [(&str, Option<i64>); 4] = [
-            (
-                "UPDATE imported_materials SET state = 'NON_CURRENT' \
-                 WHERE region = ?1 AND key_id = ?2 AND state = 'CURRENT'",
-                None,
-            ),
-            (
-                "UPDATE imported_materials SET state = 'CURRENT', rotation_date = ?4 \
-                 WHERE region = ?1 AND key_id = ?2 AND material_id = ?3",
-                Some(now.millis()),
-            ),
-            (
-                "UPDATE materials SET state = 'NON_CURRENT' WHERE region = ?1 AND key_id = ?2",
-                None,
-            ),
-            (
-                "UPDATE materials SET state = 'CURRENT', rotation_type = 'ON_DEMAND', \
-                 created = ?4 WHERE region = ?1 AND key_id = ?2 AND material_id = ?3",
-                Some(now.millis()),
-            ),
-        ];
-        for (sql, time) in steps {
-            sqlx::query(sql)
-                .bind(region)
-                .bind(key_id)
-                .bind(pending.as_str())
-                .bind(time)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+        for key in keys {
+            rotate_imported_in(&mut tx, key, now).await?;
         }
         tx.commit().await.map_err(db_error)
     }
@@ -190,6 +130,95 @@ impl SqliteStore {
             })
             .collect()
     }
+}
+
+/// One key's part of [`SqliteStore::delete_imported_materials`], inside its transaction:
+/// whether the key held the material.
+async fn delete_imported_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &KeyRecord,
+    material_id: &MaterialId,
+    forget: bool,
+) -> Result<u64> {
+    update_key_fields(tx, key).await?;
+    let statement = if forget {
+        "DELETE FROM imported_materials WHERE region = ? AND key_id = ? AND material_id = ?"
+    } else {
+        "UPDATE imported_materials SET import_state = 'PENDING_IMPORT', valid_to = NULL \
+         WHERE region = ? AND key_id = ? AND material_id = ?"
+    };
+    let changed = sqlx::query(statement)
+        .bind(key.region.as_str())
+        .bind(key.key_id.as_str())
+        .bind(material_id.to_hex())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+    delete_sealed(tx, &key.region, &key.key_id, material_id).await?;
+    Ok(changed)
+}
+
+/// One key's part of [`SqliteStore::rotate_to_imported_materials`], inside its transaction.
+async fn rotate_imported_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &KeyRecord,
+    now: Timestamp,
+) -> Result<()> {
+    // The version check first: a key changed since it was read is a conflict, whatever
+    // material it holds now.
+    update_key_fields(tx, key).await?;
+    let pending: Option<String> = sqlx::query_scalar(
+        "SELECT material_id FROM imported_materials \
+         WHERE region = ? AND key_id = ? AND state = 'PENDING_ROTATION'",
+    )
+    .bind(key.region.as_str())
+    .bind(key.key_id.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    let Some(pending) = pending else {
+        return Err(StoreError::NotFound);
+    };
+    if key.current_material.map(|m| m.to_hex()).as_deref() != Some(pending.as_str()) {
+        return Err(StoreError::Other(
+            "a rotation's key must name the pending material as current".into(),
+        ));
+    }
+    let region = key.region.as_str();
+    let key_id = key.key_id.as_str();
+    let steps: [(&str, Option<i64>); 4] = [
+        (
+            "UPDATE imported_materials SET state = 'NON_CURRENT' \
+             WHERE region = ?1 AND key_id = ?2 AND state = 'CURRENT'",
+            None,
+        ),
+        (
+            "UPDATE imported_materials SET state = 'CURRENT', rotation_date = ?4 \
+             WHERE region = ?1 AND key_id = ?2 AND material_id = ?3",
+            Some(now.millis()),
+        ),
+        (
+            "UPDATE materials SET state = 'NON_CURRENT' WHERE region = ?1 AND key_id = ?2",
+            None,
+        ),
+        (
+            "UPDATE materials SET state = 'CURRENT', rotation_type = 'ON_DEMAND', \
+             created = ?4 WHERE region = ?1 AND key_id = ?2 AND material_id = ?3",
+            Some(now.millis()),
+        ),
+    ];
+    for (sql, time) in steps {
+        sqlx::query(sql)
+            .bind(region)
+            .bind(key_id)
+            .bind(pending.as_str())
+            .bind(time)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
 }
 
 async fn delete_sealed(

@@ -7,6 +7,7 @@
 pub mod asymmetric;
 pub mod grants;
 pub mod import;
+pub mod multi_region_import;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
