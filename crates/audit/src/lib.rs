@@ -206,7 +206,10 @@ pub async fn spawn_writer<S: Store>(
     let handle = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let records: Vec<NewAuditRecord> = batch.iter().map(new_record).collect();
+            let records: Vec<NewAuditRecord> = batch
+                .iter()
+                .map(|entry| new_record(entry.time, &entry.event))
+                .collect();
             let mut delay = Duration::from_millis(10);
             loop {
                 match store.append_audit(&records, chain_hash).await {
@@ -230,19 +233,32 @@ pub async fn spawn_writer<S: Store>(
     Ok((AuditLog { tx }, handle))
 }
 
+/// Appends one event to the trail at once, chained like the writer's, and returns when it is
+/// durable: for a process that makes a single change (`trent admin`), beside any server.
+pub async fn append_one<S: Store>(
+    store: &S,
+    time: Timestamp,
+    event: &AuditEvent,
+) -> Result<(), trent_store::StoreError> {
+    store
+        .append_audit(&[new_record(time, event)], chain_hash)
+        .await
+        .map(|_| ())
+}
+
 /// An event as the store takes it: serialized once, for good.
-fn new_record(entry: &Entry) -> NewAuditRecord {
-    let event_json = serde_json::to_string(&entry.event).unwrap_or_else(|e| {
+fn new_record(time: Timestamp, event: &AuditEvent) -> NewAuditRecord {
+    let event_json = serde_json::to_string(event).unwrap_or_else(|e| {
         // Serializing a plain struct cannot fail; record that it did anyway.
         tracing::error!(error = %e, "audit event did not serialize");
         format!(
             "{{\"eventID\":\"{}\",\"error\":\"unserializable\"}}",
-            entry.event.event_id
+            event.event_id
         )
     });
     NewAuditRecord {
-        event_id: entry.event.event_id.clone(),
-        time: entry.time,
+        event_id: event.event_id.clone(),
+        time,
         event_json,
     }
 }

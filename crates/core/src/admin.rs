@@ -6,18 +6,24 @@
 //! store sees them. A secret access key is generated here, sealed at once, and handed back
 //! once in a [`NewAccessKey`]; it is never stored or printed in the clear afterwards.
 //! Principals the configuration defines are managed there: this refuses to create them.
+//!
+//! Each change is appended to the audit trail once it is committed, as the IAM call it stands
+//! for (`CreateUser`, `PutRolePolicy`, ...), by the operator's login; a change whose event
+//! cannot be written is reported as such ([`AdminError::Unaudited`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use serde_json::json;
+use trent_audit::{AuditEvent, UserIdentity};
 use trent_seal::Sealer;
 use trent_store::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, AnyStore, IdentityPolicyRecord,
     PrincipalKind, PrincipalRecord, Store, StoreError,
 };
-use trent_types::{AccountId, Clock, PrincipalArn};
+use trent_types::{AccountId, Clock, KeyId, PrincipalArn};
 use zeroize::Zeroizing;
 
 use crate::{Identities, StartError};
@@ -46,6 +52,9 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error("cannot seal the secret access key")]
     Seal,
+    /// The change was committed, but its audit event could not be written.
+    #[error("the change was made, but its audit event could not be written: {0}")]
+    Unaudited(StoreError),
     #[error("cannot generate random bytes")]
     Random,
 }
@@ -162,7 +171,26 @@ impl IdentityAdmin {
                 AdminError::Invalid(format!("{name} with path {path} makes no valid ARN"))
             })?;
         match self.store.create_principal(&record).await {
-            Ok(()) => Ok(record),
+            Ok(()) => {
+                let tags: Vec<_> = record
+                    .tags
+                    .iter()
+                    .map(|(key, value)| json!({ "key": key, "value": value }))
+                    .collect();
+                let mut params = named(kind, &record.name);
+                params["path"] = json!(record.path);
+                if !tags.is_empty() {
+                    params["tags"] = json!(tags);
+                }
+                self.audit(
+                    &format!("Create{}", capitalized(kind)),
+                    &account,
+                    params,
+                    None,
+                )
+                .await?;
+                Ok(record)
+            }
             Err(StoreError::Conflict) => Err(AdminError::Conflict(format!(
                 "{} with name {name} already exists in account {}.",
                 capitalized(kind),
@@ -213,7 +241,13 @@ impl IdentityAdmin {
         }
         for key in &access_keys {
             match self.store.delete_access_key(&key.access_key_id).await {
-                Ok(()) | Err(StoreError::NotFound) => {}
+                Ok(()) => {
+                    let mut params = named(kind, &principal.name);
+                    params["accessKeyId"] = json!(key.access_key_id);
+                    self.audit("DeleteAccessKey", &account, params, None)
+                        .await?;
+                }
+                Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -223,16 +257,32 @@ impl IdentityAdmin {
                 .delete_identity_policy(&principal.arn, &policy.name)
                 .await
             {
-                Ok(()) | Err(StoreError::NotFound) => {}
+                Ok(()) => {
+                    let mut params = named(kind, &principal.name);
+                    params["policyName"] = json!(policy.name);
+                    let name = format!("Delete{}Policy", capitalized(kind));
+                    self.audit(&name, &account, params, None).await?;
+                }
+                Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
         }
         match self.store.delete_principal(&principal.arn).await {
-            Ok(()) => Ok(Deleted {
-                principal,
-                access_keys,
-                policies,
-            }),
+            Ok(()) => {
+                let params = named(kind, &principal.name);
+                self.audit(
+                    &format!("Delete{}", capitalized(kind)),
+                    &account,
+                    params,
+                    None,
+                )
+                .await?;
+                Ok(Deleted {
+                    principal,
+                    access_keys,
+                    policies,
+                })
+            }
             Err(StoreError::Conflict) => Err(AdminError::Conflict(format!(
                 "{} gained an access key or policy while it was being deleted; try again",
                 principal.arn
@@ -273,7 +323,22 @@ impl IdentityAdmin {
                 created: self.clock.now(),
             };
             match self.store.create_access_key(&record, MAX_ACCESS_KEYS).await {
-                Ok(AccessKeyCreated::New) => return Ok(NewAccessKey { record, secret }),
+                Ok(AccessKeyCreated::New) => {
+                    // The secret never reaches the trail: only the key's id and status.
+                    let response = json!({ "accessKey": {
+                        "accessKeyId": record.access_key_id,
+                        "status": "Active",
+                        "createDate": record.created.iso8601(),
+                    }});
+                    self.audit(
+                        "CreateAccessKey",
+                        principal.arn.account(),
+                        principal_params(&principal),
+                        Some(response),
+                    )
+                    .await?;
+                    return Ok(NewAccessKey { record, secret });
+                }
                 Ok(AccessKeyCreated::LimitReached) => {
                     return Err(AdminError::LimitExceeded(format!(
                         "Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS} \
@@ -305,7 +370,19 @@ impl IdentityAdmin {
             Revocation::Delete => self.store.delete_access_key(access_key_id).await,
         };
         match done {
-            Ok(()) => Ok(key),
+            Ok(()) => {
+                let name = match how {
+                    Revocation::Deactivate => "UpdateAccessKey",
+                    Revocation::Delete => "DeleteAccessKey",
+                };
+                let mut params = key_params(&key);
+                if how == Revocation::Deactivate {
+                    params["status"] = json!("Inactive");
+                }
+                self.audit(name, key.principal.account(), params, None)
+                    .await?;
+                Ok(key)
+            }
             Err(StoreError::NotFound) => Err(no_access_key(access_key_id)),
             Err(e) => Err(e.into()),
         }
@@ -322,7 +399,13 @@ impl IdentityAdmin {
             .set_access_key_status(access_key_id, AccessKeyStatus::Active)
             .await
         {
-            Ok(()) => Ok(key),
+            Ok(()) => {
+                let mut params = key_params(&key);
+                params["status"] = json!("Active");
+                self.audit("UpdateAccessKey", key.principal.account(), params, None)
+                    .await?;
+                Ok(key)
+            }
             Err(StoreError::NotFound) => Err(no_access_key(access_key_id)),
             Err(e) => Err(e.into()),
         }
@@ -363,7 +446,15 @@ impl IdentityAdmin {
             document: document.to_owned(),
         };
         match self.store.put_identity_policy(&record).await {
-            Ok(replaced) => Ok(replaced),
+            Ok(replaced) => {
+                let mut params = principal_params(&principal);
+                params["policyName"] = json!(name);
+                params["policyDocument"] = json!(document);
+                let event = format!("Put{}Policy", capitalized(principal.kind));
+                self.audit(&event, principal.arn.account(), params, None)
+                    .await?;
+                Ok(replaced)
+            }
             Err(StoreError::NotFound) => Err(no_principal(&principal.arn)),
             Err(e) => Err(e.into()),
         }
@@ -377,7 +468,14 @@ impl IdentityAdmin {
             .delete_identity_policy(&principal.arn, name)
             .await
         {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                let mut params = principal_params(&principal);
+                params["policyName"] = json!(name);
+                let event = format!("Delete{}Policy", capitalized(principal.kind));
+                self.audit(&event, principal.arn.account(), params, None)
+                    .await?;
+                Ok(())
+            }
             Err(StoreError::NotFound) => Err(AdminError::NotFound(format!(
                 "The policy with name {name} cannot be found on {}.",
                 principal.arn
@@ -403,6 +501,37 @@ impl IdentityAdmin {
             .into_iter()
             .filter(|p| account.as_ref().is_none_or(|a| p.principal.account() == a))
             .collect())
+    }
+
+    /// Appends the audit event of a change just committed: IAM's CloudTrail event `name`,
+    /// made by the operator running `trent admin` on this machine. The trail is chained in
+    /// the store, so this is safe beside running servers.
+    async fn audit(
+        &self,
+        name: &str,
+        account: &AccountId,
+        params: serde_json::Value,
+        response: Option<serde_json::Value>,
+    ) -> Result<(), AdminError> {
+        let now = self.clock.now();
+        let request_id = KeyId::new_random();
+        let mut event = AuditEvent::new(now, name, request_id.as_str());
+        event.event_source = "iam.amazonaws.com";
+        event.user_identity = UserIdentity {
+            identity_type: Some("Unknown"),
+            user_name: Some(operator()),
+            ..UserIdentity::default()
+        };
+        // IAM is global; CloudTrail records its events in us-east-1.
+        event.aws_region = "us-east-1".to_owned();
+        event.source_ip_address = "localhost".to_owned();
+        event.user_agent = concat!("trent-admin/", env!("CARGO_PKG_VERSION")).to_owned();
+        event.request_parameters = params;
+        event.response_elements = response.unwrap_or(serde_json::Value::Null);
+        event.recipient_account_id = account.as_str().to_owned();
+        trent_audit::append_one(&self.store, now, &event)
+            .await
+            .map_err(AdminError::Unaudited)
     }
 
     async fn stored_principal(&self, arn: &str) -> Result<PrincipalRecord, AdminError> {
@@ -450,6 +579,35 @@ fn kind_of(arn: &PrincipalArn) -> Option<PrincipalKind> {
     } else {
         None
     }
+}
+
+/// `{"userName": name}` or `{"roleName": name}`, as IAM's requests name a principal.
+fn named(kind: PrincipalKind, name: &str) -> serde_json::Value {
+    match kind {
+        PrincipalKind::User => json!({ "userName": name }),
+        PrincipalKind::Role => json!({ "roleName": name }),
+    }
+}
+
+fn principal_params(principal: &PrincipalRecord) -> serde_json::Value {
+    named(principal.kind, &principal.name)
+}
+
+/// The request parameters naming an access key and its principal (never its secret).
+fn key_params(key: &AccessKeyRecord) -> serde_json::Value {
+    let mut params = match (kind_of(&key.principal), key.principal.name()) {
+        (Some(kind), Some(name)) => named(kind, name),
+        _ => json!({}),
+    };
+    params["accessKeyId"] = json!(key.access_key_id);
+    params
+}
+
+/// Who runs `trent admin`: the login name, as the environment gives it.
+fn operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn noun(kind: PrincipalKind) -> &'static str {

@@ -559,6 +559,57 @@ async fn identities_managed_by_admin_are_served_while_trent_runs() {
     })
     .await;
     server.stop();
+
+    // Each change made with `trent admin` beside the running server is in the one audit
+    // trail as IAM's event, the chain over them and the server's calls verifies, and no
+    // secret access key is in it.
+    let verify = trent()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    let listed = trent()
+        .args(["audit", "list", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let trail = text(&listed.stdout);
+    let events: Vec<Value> = trail
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let iam: Vec<&str> = events
+        .iter()
+        .filter(|e| e["eventSource"] == "iam.amazonaws.com")
+        .map(|e| e["eventName"].as_str().unwrap())
+        .collect();
+    for name in [
+        "CreateUser",
+        "CreateAccessKey",
+        "PutUserPolicy",
+        "UpdateAccessKey",
+        "DeleteUserPolicy",
+        "DeleteAccessKey",
+        "DeleteUser",
+    ] {
+        assert!(iam.contains(&name), "{name} missing from {iam:?}");
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| e["eventSource"] == "kms.amazonaws.com")
+    );
+    let created = events
+        .iter()
+        .find(|e| e["eventName"] == "CreateUser")
+        .unwrap();
+    assert_eq!(created["requestParameters"]["userName"], "alice");
+    assert_eq!(created["recipientAccountId"], A);
+    for key in [&alice, &bob, &carol] {
+        assert!(trail.contains(&key.id));
+        assert!(!trail.contains(&key.secret));
+    }
 }
 
 #[tokio::test]
