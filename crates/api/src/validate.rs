@@ -24,7 +24,7 @@ pub trait Validate {
     fn validate(&self) -> Result<(), ValidationError>;
 
     /// The request's `GrantTokens`, for the operations whose request has the member.
-    fn grant_tokens(&self) -> &[String] {
+    fn grant_tokens(&self) -> &[crate::SecretString] {
         &[]
     }
 }

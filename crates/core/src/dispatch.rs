@@ -136,7 +136,10 @@ impl Service {
                 if let serde_json::Value::Object(map) = &mut params {
                     map.retain(|_, v| !v.is_null());
                 }
-                let tokens = trent_api::Validate::grant_tokens(&req).to_vec();
+                let tokens = trent_api::Validate::grant_tokens(&req)
+                    .iter()
+                    .map(|t| trent_api::SecretString::new(t.as_str().to_owned()))
+                    .collect();
                 let cx = Ctx::new(self, caller).with_grant_tokens(tokens);
                 let result = H::run(&cx, req).await;
                 (params, result, cx.into_resources())

@@ -181,10 +181,13 @@ impl Service {
 
     /// The grants the request's grant tokens stand for, to be weighed with the key's stored
     /// grants. Every token must be valid, whether or not it is needed.
-    pub async fn token_grants(&self, tokens: &[String]) -> Result<Vec<GrantRecord>, Error> {
+    pub async fn token_grants(
+        &self,
+        tokens: &[trent_api::SecretString],
+    ) -> Result<Vec<GrantRecord>, Error> {
         let mut grants = Vec::with_capacity(tokens.len());
         for token in tokens {
-            match self.token_grant(token).await? {
+            match self.token_grant(token.as_str()).await? {
                 TokenGrant::Stored(g) | TokenGrant::Unseen(g) => grants.push(g),
                 TokenGrant::Retired => {}
             }
@@ -268,7 +271,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            svc.token_grants(std::slice::from_ref(&token))
+            svc.token_grants(&[trent_api::SecretString::new(token.clone())])
                 .await
                 .unwrap(),
             [g]
@@ -278,7 +281,8 @@ mod tests {
         let e = svc.token_grant(&foreign).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidGrantToken);
         // One bad token spoils the request.
-        let e = svc.token_grants(&[token, foreign]).await.unwrap_err();
+        let tokens = [token, foreign].map(trent_api::SecretString::new);
+        let e = svc.token_grants(&tokens).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidGrantToken);
     }
 }

@@ -13,7 +13,7 @@ pub struct Request {
     pub dry_run: Option<bool>,
     /// `GrantTokens`: 0 to 10 items.
     #[serde(rename = "GrantTokens")]
-    pub grant_tokens: Option<Vec<String>>,
+    pub grant_tokens: Option<Vec<crate::SecretString>>,
     /// `GranteePrincipal`: 1 to 256 characters, pattern `^[\w+=,.@:/-]+$`.
     #[serde(rename = "GranteePrincipal")]
     pub grantee_principal: Option<String>,
@@ -43,9 +43,9 @@ pub struct Response {
     /// `GrantId`: 1 to 128 characters.
     #[serde(rename = "GrantId", skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
-    /// `GrantToken`: 1 to 8192 characters.
+    /// `GrantToken`: sensitive, 1 to 8192 characters.
     #[serde(rename = "GrantToken", skip_serializing_if = "Option::is_none")]
-    pub grant_token: Option<String>,
+    pub grant_token: Option<crate::SecretString>,
 }
 
 impl crate::Validate for Request {
@@ -62,7 +62,7 @@ impl crate::Validate for Request {
             let path = Path::Member("grantTokens");
             v.items(path, list.len(), &rules::GRANT_TOKEN_LIST);
             for (i, item) in list.iter().enumerate() {
-                v.string(path.item(i), item, &rules::GRANT_TOKEN_TYPE);
+                v.string(path.item(i), item.as_str(), &rules::GRANT_TOKEN_TYPE);
             }
         }
         if let Some(value) = &self.grantee_principal {
@@ -110,7 +110,7 @@ impl crate::Validate for Request {
         violations.finish()
     }
 
-    fn grant_tokens(&self) -> &[String] {
+    fn grant_tokens(&self) -> &[crate::SecretString] {
         self.grant_tokens.as_deref().unwrap_or_default()
     }
 }

@@ -13,7 +13,7 @@ pub struct Request {
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
     /// `GrantTokens`: 0 to 10 items.
     #[serde(rename = "GrantTokens")]
-    pub grant_tokens: Option<Vec<String>>,
+    pub grant_tokens: Option<Vec<crate::SecretString>>,
     /// `KeyId`: required, 1 to 2048 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Option<String>,
@@ -56,7 +56,7 @@ impl crate::Validate for Request {
             let path = Path::Member("grantTokens");
             v.items(path, list.len(), &rules::GRANT_TOKEN_LIST);
             for (i, item) in list.iter().enumerate() {
-                v.string(path.item(i), item, &rules::GRANT_TOKEN_TYPE);
+                v.string(path.item(i), item.as_str(), &rules::GRANT_TOKEN_TYPE);
             }
         }
         v.required(Path::Member("keyId"), self.key_id.is_some());
@@ -74,7 +74,7 @@ impl crate::Validate for Request {
         violations.finish()
     }
 
-    fn grant_tokens(&self) -> &[String] {
+    fn grant_tokens(&self) -> &[crate::SecretString] {
         self.grant_tokens.as_deref().unwrap_or_default()
     }
 }

@@ -25,7 +25,7 @@ pub struct Request {
     pub dry_run_modifiers: Option<Vec<String>>,
     /// `GrantTokens`: 0 to 10 items.
     #[serde(rename = "GrantTokens")]
-    pub grant_tokens: Option<Vec<String>>,
+    pub grant_tokens: Option<Vec<crate::SecretString>>,
     /// `SourceEncryptionAlgorithm`: a [`trent_types::EncryptionAlgorithm`] value.
     #[serde(rename = "SourceEncryptionAlgorithm")]
     pub source_encryption_algorithm: Option<String>,
@@ -113,7 +113,7 @@ impl crate::Validate for Request {
             let path = Path::Member("grantTokens");
             v.items(path, list.len(), &rules::GRANT_TOKEN_LIST);
             for (i, item) in list.iter().enumerate() {
-                v.string(path.item(i), item, &rules::GRANT_TOKEN_TYPE);
+                v.string(path.item(i), item.as_str(), &rules::GRANT_TOKEN_TYPE);
             }
         }
         if let Some(value) = &self.source_encryption_algorithm {
@@ -129,7 +129,7 @@ impl crate::Validate for Request {
         violations.finish()
     }
 
-    fn grant_tokens(&self) -> &[String] {
+    fn grant_tokens(&self) -> &[crate::SecretString] {
         self.grant_tokens.as_deref().unwrap_or_default()
     }
 }

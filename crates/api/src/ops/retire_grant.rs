@@ -11,9 +11,9 @@ pub struct Request {
     /// `GrantId`: 1 to 128 characters.
     #[serde(rename = "GrantId")]
     pub grant_id: Option<String>,
-    /// `GrantToken`: 1 to 8192 characters.
+    /// `GrantToken`: sensitive, 1 to 8192 characters.
     #[serde(rename = "GrantToken")]
-    pub grant_token: Option<String>,
+    pub grant_token: Option<crate::SecretString>,
     /// `KeyId`: 1 to 2048 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Option<String>,
@@ -34,7 +34,11 @@ impl crate::Validate for Request {
             v.string(Path::Member("grantId"), value, &rules::GRANT_ID_TYPE);
         }
         if let Some(value) = &self.grant_token {
-            v.string(Path::Member("grantToken"), value, &rules::GRANT_TOKEN_TYPE);
+            v.string(
+                Path::Member("grantToken"),
+                value.as_str(),
+                &rules::GRANT_TOKEN_TYPE,
+            );
         }
         if let Some(value) = &self.key_id {
             v.string(Path::Member("keyId"), value, &rules::KEY_ID_TYPE);

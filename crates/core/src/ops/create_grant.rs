@@ -133,7 +133,7 @@ impl Handler for Op {
         let token = grant_tokens::issue(cx.svc.sealer().grant_token_key(), &grant)?;
         Ok(Response {
             grant_id: Some(grant.grant_id.to_hex()),
-            grant_token: Some(token),
+            grant_token: Some(trent_api::SecretString::new(token)),
         })
     }
 }

@@ -87,7 +87,7 @@ pub struct Ctx<'a> {
     pub caller: &'a Caller,
     /// The request's `GrantTokens` (empty for an operation without the member): weighed
     /// with the key's grants by the pre-flight. Never logged or audited.
-    pub grant_tokens: Vec<String>,
+    pub grant_tokens: Vec<trent_api::SecretString>,
     resources: Mutex<Vec<String>>,
 }
 
@@ -111,7 +111,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn with_grant_tokens(mut self, tokens: Vec<String>) -> Self {
+    pub(crate) fn with_grant_tokens(mut self, tokens: Vec<trent_api::SecretString>) -> Self {
         self.grant_tokens = tokens;
         self
     }

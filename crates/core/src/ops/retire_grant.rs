@@ -37,7 +37,13 @@ impl Handler for Op {
     }
 
     async fn run<'a>(cx: &'a Ctx<'a>, req: Request) -> Result<Response> {
-        let grant = match (req.grant_token.as_deref(), req.key_id, req.grant_id) {
+        let grant = match (
+            req.grant_token
+                .as_ref()
+                .map(trent_api::SecretString::as_str),
+            req.key_id,
+            req.grant_id,
+        ) {
             (Some(token), _, _) => match cx.svc.token_grant(token).await? {
                 TokenGrant::Stored(g) => g,
                 TokenGrant::Retired | TokenGrant::Unseen(_) => {
