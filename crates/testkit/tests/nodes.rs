@@ -195,3 +195,38 @@ async fn a_change_through_one_node_reaches_the_cache_of_another() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_that_missed_pruned_changes_drops_its_whole_cache() {
+    let a = TestServer::start().await;
+    let b = a.another_lagging_node(Identities::default_local()).await;
+    let (kms_a, kms_b) = (a.client(), b.client());
+    let key = kms_a
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+    assert!(encrypt_on(&kms_b, &key).await.starts_with("ok"));
+    kms_a.disable_key().key_id(&key).send().await.unwrap();
+
+    // The disable's change is pruned before node B reads it; a later change leaves a gap.
+    let store = trent_store::sqlite::SqliteStore::open(&a.data_dir().join("trent.db"))
+        .await
+        .unwrap();
+    trent_store::Store::prune_changes(&store, 0).await.unwrap();
+    kms_a.create_key().send().await.unwrap();
+    assert!(
+        encrypt_on(&kms_b, &key).await.starts_with("ok"),
+        "still cached"
+    );
+
+    // Node B cannot tell what it missed, so it forgets everything and reads the key anew.
+    assert!(b.service().apply_changes().await.unwrap() > 0);
+    assert_eq!(encrypt_on(&kms_b, &key).await, "DisabledException");
+    b.stop().await;
+    a.stop().await;
+}
