@@ -113,8 +113,10 @@ pub async fn settings<S: Store>(store: &S) {
 /// atomically, also when they race, and read back in order.
 pub async fn audit<S: Store>(store: &S) {
     let before = store.last_audit().await.unwrap();
-    let base = before.as_ref().map_or(0, |r| r.seq);
-    let base_hash = before.as_ref().map_or([0; 32], |r| r.hash);
+    let (base, base_hash) = match &before {
+        Some(r) => (r.seq, r.hash),
+        None => store.audit_anchor().await.unwrap().unwrap_or((0, [0; 32])),
+    };
 
     assert_eq!(store.append_audit(&[], test_chain).await.unwrap(), None);
     assert_eq!(store.last_audit().await.unwrap(), before);
@@ -165,6 +167,38 @@ pub async fn audit<S: Store>(store: &S) {
     let mut expected: Vec<_> = one.iter().chain(&two).map(|r| r.event_id.clone()).collect();
     expected.sort();
     assert_eq!(ids, expected, "every event appended exactly once");
+
+    // Pruning deletes the oldest events and anchors the trail at the last one deleted; the
+    // chain goes on from it, even once every event is gone.
+    assert_eq!(store.prune_audit(ts(0)).await.unwrap(), 0);
+    let last = all.last().unwrap();
+    assert!(store.prune_audit(ts(i64::MAX)).await.unwrap() >= 13);
+    assert_eq!(
+        store.audit_anchor().await.unwrap(),
+        Some((last.seq, last.hash))
+    );
+    assert_eq!(store.list_audit(0, 1000).await.unwrap(), vec![]);
+    assert_eq!(store.last_audit().await.unwrap(), None);
+    assert_eq!(store.prune_audit(ts(i64::MAX)).await.unwrap(), 0);
+    let dated: Vec<_> = [1_000, 2_000, 3_000]
+        .iter()
+        .map(|&t| NewAuditRecord {
+            time: ts(T0 + t),
+            ..new_audit_record(t)
+        })
+        .collect();
+    assert_eq!(
+        store.append_audit(&dated, test_chain).await.unwrap(),
+        Some(last.seq + 3)
+    );
+    let three = store.list_audit(0, 10).await.unwrap();
+    check_chain(last.hash, last.seq + 1, &three);
+    assert_eq!(store.prune_audit(ts(T0 + 2_500)).await.unwrap(), 2);
+    assert_eq!(
+        store.audit_anchor().await.unwrap(),
+        Some((three[1].seq, three[1].hash))
+    );
+    assert_eq!(store.list_audit(0, 10).await.unwrap(), three[2..]);
 }
 
 /// A stand-in for the audit crate's SHA-256 chain: any function of both inputs serves the

@@ -476,6 +476,15 @@ pub trait Store: Send + Sync + 'static {
     /// The last stored event, if any.
     fn last_audit(&self) -> impl Future<Output = Result<Option<AuditRecord>>> + Send;
 
+    /// Where the stored trail starts: the `seq` and hash of the last event pruned, or `None`
+    /// while nothing was (the first event then is 1, chained to 32 zero bytes).
+    fn audit_anchor(&self) -> impl Future<Output = Result<Option<(i64, [u8; 32])>>> + Send;
+
+    /// Deletes the oldest events, every event before the first one at or after `before`
+    /// (all of them when none is), and makes the last one deleted the trail's anchor, in one
+    /// transaction; later appends go on chaining from it. Returns how many it deleted.
+    fn prune_audit(&self, before: Timestamp) -> impl Future<Output = Result<u64>> + Send;
+
     /// Events with `seq > after`, in order, at most `limit`.
     fn list_audit(
         &self,
@@ -851,6 +860,14 @@ impl Store for AnyStore {
 
     async fn last_audit(&self) -> Result<Option<AuditRecord>> {
         delegate!(self.last_audit())
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<(i64, [u8; 32])>> {
+        delegate!(self.audit_anchor())
+    }
+
+    async fn prune_audit(&self, before: Timestamp) -> Result<u64> {
+        delegate!(self.prune_audit(before))
     }
 
     async fn list_audit(&self, after: i64, limit: usize) -> Result<Vec<AuditRecord>> {

@@ -61,6 +61,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0009_changes.sql"),
 ];
 
+/// The setting that holds the audit trail's anchor: the seq (8 bytes, big-endian) and hash of
+/// the last event pruned.
+const AUDIT_ANCHOR: &str = "audit.anchor";
+
 /// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
 const AUDIT_ROWS_PER_INSERT: usize = 256;
 
@@ -706,7 +710,8 @@ impl Store for SqliteStore {
                 .await
                 .map_err(db_error)?;
         let (mut seq, mut prev) = match last {
-            None => (0, [0u8; 32]),
+            // Nothing stored: the start, or everything pruned.
+            None => anchor_in(&mut tx).await?.unwrap_or((0, [0u8; 32])),
             Some((seq, hash)) => (seq, hash_bytes(&hash)?),
         };
         let mut chained = Vec::with_capacity(events.len());
@@ -735,6 +740,59 @@ impl Store for SqliteStore {
         }
         tx.commit().await.map_err(db_error)?;
         Ok(Some(seq))
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<(i64, [u8; 32])>> {
+        let value: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(AUDIT_ANCHOR)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db_error)?;
+        value.as_deref().map(decode_anchor).transpose()
+    }
+
+    async fn prune_audit(&self, before: Timestamp) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let through: Option<i64> = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT MIN(seq) FROM audit WHERE time >= ?) - 1, \
+             (SELECT MAX(seq) FROM audit))",
+        )
+        .bind(before.millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(through) = through else {
+            return Ok(0);
+        };
+        let hash: Option<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM audit WHERE seq = ?")
+            .bind(through)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let Some(hash) = hash else {
+            // Nothing older than `before` is still stored.
+            return Ok(0);
+        };
+        let mut anchor = through.to_be_bytes().to_vec();
+        anchor.extend_from_slice(&hash_bytes(&hash)?);
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES (?, ?) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(AUDIT_ANCHOR)
+        .bind(anchor)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let deleted = sqlx::query("DELETE FROM audit WHERE seq <= ?")
+            .bind(through)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        tx.commit().await.map_err(db_error)?;
+        Ok(deleted)
     }
 
     async fn last_audit(&self) -> Result<Option<AuditRecord>> {
@@ -929,6 +987,23 @@ impl Store for SqliteStore {
 }
 
 // ---- helpers ------------------------------------------------------------------------------
+
+/// The audit anchor, read inside a write transaction.
+async fn anchor_in(tx: &mut Transaction<'static, Sqlite>) -> Result<Option<(i64, [u8; 32])>> {
+    let value: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+        .bind(AUDIT_ANCHOR)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    value.as_deref().map(decode_anchor).transpose()
+}
+
+fn decode_anchor(value: &[u8]) -> Result<(i64, [u8; 32])> {
+    let (seq, hash) = value
+        .split_first_chunk::<8>()
+        .ok_or_else(|| StoreError::Other("corrupt audit anchor".into()))?;
+    Ok((i64::from_be_bytes(*seq), hash_bytes(hash)?))
+}
 
 async fn key_exists(
     tx: &mut Transaction<'static, Sqlite>,

@@ -735,3 +735,69 @@ async fn bench_reports_throughput_and_latency() {
     assert!(line.contains("p99"), "{line}");
     assert!(line.contains(" 0 errors"), "{line}");
 }
+
+#[test]
+fn a_pruned_trail_still_verifies_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let admin = |name: &str| {
+        let out = run(&[
+            "admin",
+            "create-user",
+            "--account",
+            "111122223333",
+            "--name",
+            name,
+            "--data-dir",
+            data_arg,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    admin("first");
+    admin("second");
+    assert_eq!(
+        event_names(&audit_list(&data)),
+        ["CreateUser", "CreateUser"]
+    );
+
+    // Nothing is a day old yet.
+    let kept = run(&[
+        "audit",
+        "prune",
+        "--older-than-days",
+        "1",
+        "--data-dir",
+        data_arg,
+    ]);
+    assert!(kept.status.success(), "{}", text(&kept.stderr));
+    assert_eq!(audit_list(&data).len(), 2);
+
+    let pruned = run(&[
+        "audit",
+        "prune",
+        "--older-than-days",
+        "0",
+        "--data-dir",
+        data_arg,
+    ]);
+    assert!(pruned.status.success(), "{}", text(&pruned.stderr));
+    assert!(
+        text(&pruned.stdout).contains("pruned 2 events"),
+        "{}",
+        text(&pruned.stdout)
+    );
+    assert!(audit_list(&data).is_empty());
+    assert_audit_verifies(&data);
+
+    // The next event chains on the last one pruned.
+    admin("third");
+    assert_eq!(event_names(&audit_list(&data)), ["CreateUser"]);
+    assert_audit_verifies(&data);
+    let out = run(&["audit", "verify", "--data-dir", data_arg]);
+    assert!(
+        text(&out.stdout).contains("1 events after event 2 (pruned)"),
+        "{}",
+        text(&out.stdout)
+    );
+}
