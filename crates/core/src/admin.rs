@@ -1,5 +1,5 @@
 //! Managing the stored identities: what `trent admin` does, as typed operations on a data
-//! directory, safe to run beside a serving Trent (the server sees each change within its job
+//! directory, safe to run beside a serving Trent (the server sees each change within its change
 //! interval, or at once for a new access key; see [`crate::directory`]).
 //!
 //! Names, paths, tags and identity policies are checked here with IAM's rules before the

@@ -2,7 +2,8 @@
 //! A node drops its own cache entries the moment it commits a change; every other node learns
 //! of the change from the store's change feed (a numbered row per change, written by the
 //! store itself), which each node reads every `change_interval` (a second by default) and
-//! drops what it names. The hot path reads nothing for it.
+//! drops what it names; it also checks then whether the stored identities changed
+//! ([`crate::directory`]). The hot path reads nothing for either.
 //!
 //! So a change made through one node reaches the others within about a second, as changes in
 //! AWS KMS are eventually consistent. A node that fell so far behind that the changes it
@@ -37,6 +38,9 @@ pub async fn watch(svc: Service, interval: Duration, stop: oneshot::Receiver<()>
     crate::jobs::every(interval, stop, || async {
         if let Err(e) = svc.apply_changes().await {
             tracing::warn!(error = %e, "reading the change feed failed; will retry");
+        }
+        if let Err(e) = svc.refresh_identities().await {
+            tracing::warn!(error = %e, "reloading identities failed; will retry");
         }
     })
     .await;

@@ -5,9 +5,9 @@
 //! without a lock and keeps the `Arc<Credential>` it found. It is rebuilt from the store when
 //! the store's identity generation (a counter every identity change bumps) moves:
 //!
-//! - on every run of the background jobs, which polls the generation (one cheap read), so a
-//!   revoked or deactivated key, a detached or attached policy, a deleted principal take
-//!   effect at most one job interval after the change;
+//! - every `change_interval` (a second by default), when the node also reads the change feed
+//!   ([`crate::changes`]): one cheap read of the generation, so a revoked or deactivated key,
+//!   a detached or attached policy, a deleted principal take effect within about a second;
 //! - when a request names an access key the table does not hold, so a key `trent admin`
 //!   just created works at once. That lookup is the only database read authentication ever
 //!   makes, and it is bounded: one at a time, at most [`LOOKUP_BURST`] at once and

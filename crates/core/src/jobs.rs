@@ -1,5 +1,4 @@
-//! Background jobs: reloading identities when the stored ones changed
-//! ([`crate::directory`]), deleting keys whose waiting period has passed (and starting that of primary keys whose
+//! Background jobs: deleting keys whose waiting period has passed (and starting that of primary keys whose
 //! replicas are gone, [`crate::multi_region`]), rotating keys whose
 //! next automatic rotation date has (the rotation itself is [`crate::rotation`]'s), deleting
 //! imported key material whose expiry has passed ([`crate::import`]),
@@ -45,9 +44,6 @@ where
 }
 
 async fn run_once(svc: &Service) {
-    if let Err(e) = svc.refresh_identities().await {
-        tracing::warn!(error = %e, "reloading identities failed; will retry");
-    }
     if let Err(e) = svc.delete_due_keys().await {
         tracing::warn!(error = %e, "key deletion job failed; will retry");
     }

@@ -60,11 +60,10 @@ pub struct ServiceOptions {
     /// The configured identities, served beside the stored ones (and winning a clash).
     pub identities: Identities,
     pub clock: Arc<dyn Clock>,
-    /// How often the background jobs look for keys to delete or rotate, and for changed
-    /// stored identities.
+    /// How often the background jobs look for keys to delete or rotate.
     pub job_interval: Duration,
     /// How often this node reads the store's change feed to drop keys and aliases that
-    /// other nodes changed from its caches.
+    /// other nodes changed from its caches, and checks for changed stored identities.
     pub change_interval: Duration,
     /// How many keys the key cache holds.
     pub key_cache_capacity: usize,
