@@ -522,8 +522,8 @@ def gen_op(model, op):
         out.append("        Ok(())\n")
     out.append("    }\n")
     if "GrantTokens" in inp["members"]:
-        out.append("\n    fn grant_tokens(&self) -> &[crate::SecretString] {\n")
-        out.append("        self.grant_tokens.as_deref().unwrap_or_default()\n")
+        out.append("\n    fn take_grant_tokens(&mut self) -> Vec<crate::SecretString> {\n")
+        out.append("        self.grant_tokens.take().unwrap_or_default()\n")
         out.append("    }\n")
     out.append("}\n")
     return "".join(out)

@@ -23,9 +23,10 @@ pub trait Validate {
     /// `Ok` when every constraint holds, else every violation, in member order.
     fn validate(&self) -> Result<(), ValidationError>;
 
-    /// The request's `GrantTokens`, for the operations whose request has the member.
-    fn grant_tokens(&self) -> &[crate::SecretString] {
-        &[]
+    /// Moves the request's `GrantTokens` out (none for an operation without the member), so
+    /// the tokens are handed on, not copied.
+    fn take_grant_tokens(&mut self) -> Vec<crate::SecretString> {
+        Vec::new()
     }
 }
 

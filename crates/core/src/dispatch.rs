@@ -130,16 +130,13 @@ impl Service {
         let now = self.clock().now();
         let (params, result, resources) = match trent_api::parse_request::<H::Request>(body) {
             Err(e) => (serde_json::Value::Null, Err(Error::Client(e)), Vec::new()),
-            Ok(req) => {
+            Ok(mut req) => {
                 let mut params = H::audit_params(&req);
                 // CloudTrail leaves out the members a request did not carry.
                 if let serde_json::Value::Object(map) = &mut params {
                     map.retain(|_, v| !v.is_null());
                 }
-                let tokens = trent_api::Validate::grant_tokens(&req)
-                    .iter()
-                    .map(|t| trent_api::SecretString::new(t.as_str().to_owned()))
-                    .collect();
+                let tokens = trent_api::Validate::take_grant_tokens(&mut req);
                 let cx = Ctx::new(self, caller).with_grant_tokens(tokens);
                 let result = H::run(&cx, req).await;
                 (params, result, cx.into_resources())

@@ -711,7 +711,7 @@ impl Store for SqliteStore {
                 .map_err(db_error)?;
         let (mut seq, mut prev) = match last {
             // Nothing stored: the start, or everything pruned.
-            None => anchor_in(&mut tx).await?.unwrap_or((0, [0u8; 32])),
+            None => read_anchor(&mut *tx).await?.unwrap_or((0, [0u8; 32])),
             Some((seq, hash)) => (seq, hash_bytes(&hash)?),
         };
         let mut chained = Vec::with_capacity(events.len());
@@ -743,13 +743,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_anchor(&self) -> Result<Option<(i64, [u8; 32])>> {
-        let value: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-                .bind(AUDIT_ANCHOR)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(db_error)?;
-        value.as_deref().map(decode_anchor).transpose()
+        read_anchor(self.reader()).await
     }
 
     async fn prune_audit(&self, before: Timestamp) -> Result<u64> {
@@ -988,21 +982,22 @@ impl Store for SqliteStore {
 
 // ---- helpers ------------------------------------------------------------------------------
 
-/// The audit anchor, read inside a write transaction.
-async fn anchor_in(tx: &mut Transaction<'static, Sqlite>) -> Result<Option<(i64, [u8; 32])>> {
+/// The audit anchor (see [`AUDIT_ANCHOR`]), read by the pool or inside a transaction.
+async fn read_anchor<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+) -> Result<Option<(i64, [u8; 32])>> {
     let value: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
         .bind(AUDIT_ANCHOR)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(executor)
         .await
         .map_err(db_error)?;
-    value.as_deref().map(decode_anchor).transpose()
-}
-
-fn decode_anchor(value: &[u8]) -> Result<(i64, [u8; 32])> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
     let (seq, hash) = value
         .split_first_chunk::<8>()
         .ok_or_else(|| StoreError::Other("corrupt audit anchor".into()))?;
-    Ok((i64::from_be_bytes(*seq), hash_bytes(hash)?))
+    Ok(Some((i64::from_be_bytes(*seq), hash_bytes(hash)?)))
 }
 
 async fn key_exists(

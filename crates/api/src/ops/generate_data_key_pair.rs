@@ -92,7 +92,7 @@ impl crate::Validate for Request {
         violations.finish()
     }
 
-    fn grant_tokens(&self) -> &[crate::SecretString] {
-        self.grant_tokens.as_deref().unwrap_or_default()
+    fn take_grant_tokens(&mut self) -> Vec<crate::SecretString> {
+        self.grant_tokens.take().unwrap_or_default()
     }
 }
