@@ -13,7 +13,7 @@
 //! Events must never carry plaintext, key material, ciphertext or secrets: callers build
 //! `requestParameters` from values that are safe to keep.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
 use serde::Serialize;
@@ -157,6 +157,8 @@ impl std::fmt::Debug for AuditLog {
 const MAX_BATCH: usize = 1024;
 /// How many events may wait for the writer before callers wait for room.
 const QUEUE: usize = 16 * 1024;
+/// How long the writer goes on gathering events for a batch while more keep coming.
+const GATHER: Duration = Duration::from_millis(10);
 
 impl AuditLog {
     /// Hands an event to the writer and returns at once. If the writer is far behind, waits
@@ -206,6 +208,7 @@ pub async fn spawn_writer<S: Store>(
     let handle = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            gather(&mut rx, &mut batch, GATHER).await;
             let records: Vec<NewAuditRecord> = batch
                 .iter()
                 .map(|entry| new_record(entry.time, &entry.event))
@@ -231,6 +234,28 @@ pub async fn spawn_writer<S: Store>(
         }
     });
     Ok((AuditLog { tx }, handle))
+}
+
+/// Group commit: each commit costs a sync of the database, so a batch waits for the events
+/// the process is still producing. After each yield (every other runnable task has run,
+/// the sockets have been polled), whatever arrived joins the batch; the batch goes when a
+/// round brings nothing new, when it is full, or after `limit` ([`GATHER`]). An idle process
+/// so commits at once; a busy one commits once per round of its callers, not once per caller.
+async fn gather(rx: &mut mpsc::Receiver<Entry>, batch: &mut Vec<Entry>, limit: Duration) {
+    let started = Instant::now();
+    while batch.len() < MAX_BATCH && started.elapsed() < limit {
+        tokio::task::yield_now().await;
+        let before = batch.len();
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(entry) => batch.push(entry),
+                Err(_) => break,
+            }
+        }
+        if batch.len() == before {
+            break;
+        }
+    }
 }
 
 /// Appends one event to the trail at once, chained like the writer's, and returns when it is
@@ -338,6 +363,62 @@ mod tests {
                 found: 3
             })
         );
+    }
+
+    fn entry() -> Entry {
+        let time = Timestamp::from_millis(0);
+        Entry {
+            time,
+            event: AuditEvent::new(time, "Encrypt", "r"),
+            done: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_gathers_while_events_keep_coming() {
+        let (tx, mut rx) = mpsc::channel(64);
+        // A caller producing one event per turn of the runtime.
+        let producer = tokio::spawn(async move {
+            for _ in 0..20 {
+                tx.send(entry()).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        });
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, MAX_BATCH).await;
+        gather(&mut rx, &mut batch, Duration::from_secs(600)).await;
+        producer.await.unwrap();
+        assert_eq!(batch.len(), 20, "one batch for all twenty");
+    }
+
+    #[tokio::test]
+    async fn a_lone_event_goes_at_once() {
+        let (tx, mut rx) = mpsc::channel(4);
+        tx.send(entry()).await.unwrap();
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, MAX_BATCH).await;
+        // With nothing else to run, the first round brings nothing: no waiting for the limit.
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            gather(&mut rx, &mut batch, Duration::from_secs(600)),
+        )
+        .await
+        .expect("gather returned without waiting for its limit");
+        assert_eq!(batch.len(), 1);
+        drop(tx);
+    }
+
+    #[tokio::test]
+    async fn a_full_batch_goes_at_once() {
+        let (tx, mut rx) = mpsc::channel(2 * MAX_BATCH);
+        for _ in 0..MAX_BATCH + 5 {
+            tx.send(entry()).await.unwrap();
+        }
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, 1).await;
+        gather(&mut rx, &mut batch, Duration::from_secs(600)).await;
+        assert_eq!(batch.len(), MAX_BATCH);
+        assert_eq!(rx.len(), 5, "the rest waits for the next batch");
     }
 
     #[test]

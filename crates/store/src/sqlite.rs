@@ -10,6 +10,7 @@
 //! The schema is this module's: `MIGRATIONS` (the SQL files beside it) is applied in order at open, inside one
 //! transaction, and `schema_version` records how far a database has come.
 
+mod audit;
 mod grants;
 mod identities;
 mod imports;
@@ -65,14 +66,13 @@ const MIGRATIONS: &[&str] = &[
 /// the last event pruned.
 const AUDIT_ANCHOR: &str = "audit.anchor";
 
-/// Rows in one audit INSERT: five bound values each, well under SQLite's 32766 limit.
-const AUDIT_ROWS_PER_INSERT: usize = 256;
-
 /// The Trent store in one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The audit trail's own connection and thread.
+    appender: audit::Appender,
     /// Reads, and writes (statements or transactions), run so far: for `/metrics` and for
     /// tests that prove the hot path reads nothing from the database.
     reads: AtomicU64,
@@ -109,6 +109,7 @@ impl SqliteStore {
             .await
             .map_err(db_error)?;
         migrate(&writer).await?;
+        let appender = audit::Appender::open(path)?;
         // Opened after the writer: the file exists and is in WAL mode (a persistent setting).
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -120,6 +121,7 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             reader,
+            appender,
             reads: AtomicU64::new(0),
             writes: AtomicU64::new(0),
         })
@@ -148,6 +150,7 @@ impl SqliteStore {
     }
 
     pub async fn close(&self) {
+        self.appender.close().await;
         self.reader.close().await;
         self.writer.close().await;
     }
@@ -698,48 +701,8 @@ impl Store for SqliteStore {
         events: &[NewAuditRecord],
         chain: ChainHash,
     ) -> Result<Option<i64>> {
-        if events.is_empty() {
-            return Ok(None);
-        }
-        // BEGIN IMMEDIATE holds the database's write lock from the start, across processes:
-        // the last record read here stays the last until this transaction ends.
-        let mut tx = self.write().await?;
-        let last: Option<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        let (mut seq, mut prev) = match last {
-            // Nothing stored: the start, or everything pruned.
-            None => read_anchor(&mut *tx).await?.unwrap_or((0, [0u8; 32])),
-            Some((seq, hash)) => (seq, hash_bytes(&hash)?),
-        };
-        let mut chained = Vec::with_capacity(events.len());
-        for event in events {
-            seq += 1;
-            prev = chain(&prev, event.event_json.as_bytes());
-            chained.push((seq, prev));
-        }
-        // Many rows per statement: each statement is a round trip to SQLite's worker
-        // thread, and the audit trail takes one event per API call.
-        for (rows, links) in events
-            .chunks(AUDIT_ROWS_PER_INSERT)
-            .zip(chained.chunks(AUDIT_ROWS_PER_INSERT))
-        {
-            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (seq, event_id, time, event_json, hash) ",
-            );
-            insert.push_values(rows.iter().zip(links), |mut row, (event, (seq, hash))| {
-                row.push_bind(*seq)
-                    .push_bind(event.event_id.as_str())
-                    .push_bind(event.time.millis())
-                    .push_bind(event.event_json.as_str())
-                    .push_bind(hash.as_slice());
-            });
-            insert.build().execute(&mut *tx).await.map_err(db_error)?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        Ok(Some(seq))
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.appender.append(events, chain).await
     }
 
     async fn audit_anchor(&self) -> Result<Option<(i64, [u8; 32])>> {
@@ -991,13 +954,15 @@ async fn read_anchor<'e>(
         .fetch_optional(executor)
         .await
         .map_err(db_error)?;
-    let Some(value) = value else {
-        return Ok(None);
-    };
+    value.as_deref().map(parse_anchor).transpose()
+}
+
+/// The stored form of the audit anchor: the seq, 8 bytes big-endian, then the hash.
+fn parse_anchor(value: &[u8]) -> Result<(i64, [u8; 32])> {
     let (seq, hash) = value
         .split_first_chunk::<8>()
         .ok_or_else(|| StoreError::Other("corrupt audit anchor".into()))?;
-    Ok(Some((i64::from_be_bytes(*seq), hash_bytes(hash)?)))
+    Ok((i64::from_be_bytes(*seq), hash_bytes(hash)?))
 }
 
 async fn key_exists(
@@ -1186,6 +1151,37 @@ fn page<T>(mut items: Vec<T>, limit: usize) -> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_audit_appender_appends_in_order_and_stops_with_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let event = |id: &str| NewAuditRecord {
+            event_id: id.into(),
+            time: Timestamp::from_millis(1),
+            event_json: format!("{{\"eventID\":\"{id}\"}}"),
+        };
+        let chain: ChainHash = |prev, json| {
+            let mut next = *prev;
+            next[0] = next[0].wrapping_add(u8::try_from(json.len()).unwrap());
+            next
+        };
+        assert_eq!(store.append_audit(&[], chain).await.unwrap(), None);
+        let batch = [event("a"), event("b")];
+        assert_eq!(store.append_audit(&batch, chain).await.unwrap(), Some(2));
+        assert_eq!(
+            store.append_audit(&[event("c")], chain).await.unwrap(),
+            Some(3)
+        );
+        let last = store.last_audit().await.unwrap().unwrap();
+        assert_eq!((last.seq, last.event_id.as_str()), (3, "c"));
+        assert_eq!(last.hash[0], 3 * 15, "each event chained on the one before");
+        store.close().await;
+        assert!(matches!(
+            store.append_audit(&[event("d")], chain).await,
+            Err(StoreError::Unavailable(_))
+        ));
+    }
 
     #[tokio::test]
     async fn connections_are_durable_serialized_and_checked() {
