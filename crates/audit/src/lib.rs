@@ -13,6 +13,7 @@
 //! Events must never carry plaintext, key material, ciphertext or secrets: callers build
 //! `requestParameters` from values that are safe to keep.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
@@ -200,7 +201,7 @@ impl AuditLog {
 /// whatever event is last when the batch commits, so several processes (nodes sharing one
 /// store, or `trent admin` beside a server) extend one unbroken chain.
 pub async fn spawn_writer<S: Store>(
-    store: std::sync::Arc<S>,
+    store: Arc<S>,
 ) -> Result<(AuditLog, tokio::task::JoinHandle<()>), trent_store::StoreError> {
     // Fail at startup, not at the first event, if the trail cannot be read.
     store.last_audit().await?;
@@ -209,13 +210,17 @@ pub async fn spawn_writer<S: Store>(
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             gather(&mut rx, &mut batch, GATHER).await;
-            let records: Vec<NewAuditRecord> = batch
-                .iter()
-                .map(|entry| new_record(entry.time, &entry.event))
+            let mut done = Vec::with_capacity(batch.len());
+            let records: Arc<[NewAuditRecord]> = batch
+                .drain(..)
+                .map(|entry| {
+                    done.push(entry.done);
+                    new_record(entry.time, entry.event)
+                })
                 .collect();
             let mut delay = Duration::from_millis(10);
             loop {
-                match store.append_audit(&records, chain_hash).await {
+                match store.append_audit(records.clone(), chain_hash).await {
                     Ok(_) => break,
                     Err(e) => {
                         // Nothing acknowledged may be lost: keep the callers waiting and try
@@ -226,10 +231,8 @@ pub async fn spawn_writer<S: Store>(
                     }
                 }
             }
-            for entry in batch.drain(..) {
-                if let Some(done) = entry.done {
-                    let _ = done.send(());
-                }
+            for done in done.into_iter().flatten() {
+                let _ = done.send(());
             }
         }
     });
@@ -263,17 +266,17 @@ async fn gather(rx: &mut mpsc::Receiver<Entry>, batch: &mut Vec<Entry>, limit: D
 pub async fn append_one<S: Store>(
     store: &S,
     time: Timestamp,
-    event: &AuditEvent,
+    event: AuditEvent,
 ) -> Result<(), trent_store::StoreError> {
     store
-        .append_audit(&[new_record(time, event)], chain_hash)
+        .append_audit(Arc::from([new_record(time, event)]), chain_hash)
         .await
         .map(|_| ())
 }
 
 /// An event as the store takes it: serialized once, for good.
-fn new_record(time: Timestamp, event: &AuditEvent) -> NewAuditRecord {
-    let event_json = serde_json::to_string(event).unwrap_or_else(|e| {
+fn new_record(time: Timestamp, event: AuditEvent) -> NewAuditRecord {
+    let event_json = serde_json::to_string(&event).unwrap_or_else(|e| {
         // Serializing a plain struct cannot fail; record that it did anyway.
         tracing::error!(error = %e, "audit event did not serialize");
         format!(
@@ -282,7 +285,7 @@ fn new_record(time: Timestamp, event: &AuditEvent) -> NewAuditRecord {
         )
     });
     NewAuditRecord {
-        event_id: event.event_id.clone(),
+        event_id: event.event_id,
         time,
         event_json,
     }

@@ -529,7 +529,7 @@ impl IdentityAdmin {
         event.request_parameters = params;
         event.response_elements = response.unwrap_or(serde_json::Value::Null);
         event.recipient_account_id = account.as_str().to_owned();
-        trent_audit::append_one(&self.store, now, &event)
+        trent_audit::append_one(&self.store, now, event)
             .await
             .map_err(AdminError::Unaudited)
     }

@@ -26,6 +26,8 @@ mod multi_region;
 mod rotation;
 mod usage;
 
+use std::sync::Arc;
+
 use trent_types::{
     AccountId, AliasName, KeyId, KeySpec, KeyState, KeyUsage, MaterialId, Origin, Region,
     RotationType, Timestamp,
@@ -118,12 +120,18 @@ pub async fn audit<S: Store>(store: &S) {
         None => store.audit_anchor().await.unwrap().unwrap_or((0, [0; 32])),
     };
 
-    assert_eq!(store.append_audit(&[], test_chain).await.unwrap(), None);
+    assert_eq!(
+        store.append_audit(Arc::from([]), test_chain).await.unwrap(),
+        None
+    );
     assert_eq!(store.last_audit().await.unwrap(), before);
 
     let batch: Vec<_> = (1..=3).map(|i| new_audit_record(base + i)).collect();
     assert_eq!(
-        store.append_audit(&batch, test_chain).await.unwrap(),
+        store
+            .append_audit(batch.as_slice().into(), test_chain)
+            .await
+            .unwrap(),
         Some(base + 3)
     );
     let stored = store.list_audit(base, 10).await.unwrap();
@@ -146,14 +154,14 @@ pub async fn audit<S: Store>(store: &S) {
         async {
             for event in &one {
                 store
-                    .append_audit(std::slice::from_ref(event), test_chain)
+                    .append_audit(std::slice::from_ref(event).into(), test_chain)
                     .await
                     .unwrap();
             }
         },
         async {
             for pair in two.chunks(2) {
-                store.append_audit(pair, test_chain).await.unwrap();
+                store.append_audit(pair.into(), test_chain).await.unwrap();
             }
         }
     );
@@ -188,7 +196,7 @@ pub async fn audit<S: Store>(store: &S) {
         })
         .collect();
     assert_eq!(
-        store.append_audit(&dated, test_chain).await.unwrap(),
+        store.append_audit(dated.into(), test_chain).await.unwrap(),
         Some(last.seq + 3)
     );
     let three = store.list_audit(0, 10).await.unwrap();

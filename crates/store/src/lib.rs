@@ -17,6 +17,7 @@ mod records;
 pub mod sqlite;
 
 use std::future::Future;
+use std::sync::Arc;
 
 pub use identity_records::{
     AccessKeyCreated, AccessKeyRecord, AccessKeyStatus, IdentityPolicyRecord, PrincipalKind,
@@ -466,10 +467,11 @@ pub trait Store: Send + Sync + 'static {
     /// `seq` and the hash `chain` gives over its predecessor's hash and its JSON. Appends are
     /// serialized with every other writer of the store, other processes included, so any
     /// number of nodes extend one unbroken chain. Returns the last `seq` appended (`None` for
-    /// no events).
+    /// no events). The events are shared, not borrowed, so that a backend may hand them to
+    /// another thread and a caller may offer them again after a failure, without a copy.
     fn append_audit(
         &self,
-        events: &[NewAuditRecord],
+        events: Arc<[NewAuditRecord]>,
         chain: ChainHash,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
 
@@ -852,7 +854,7 @@ impl Store for AnyStore {
 
     async fn append_audit(
         &self,
-        events: &[NewAuditRecord],
+        events: Arc<[NewAuditRecord]>,
         chain: ChainHash,
     ) -> Result<Option<i64>> {
         delegate!(self.append_audit(events, chain))

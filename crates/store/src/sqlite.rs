@@ -18,6 +18,7 @@ mod rows;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -698,7 +699,7 @@ impl Store for SqliteStore {
 
     async fn append_audit(
         &self,
-        events: &[NewAuditRecord],
+        events: Arc<[NewAuditRecord]>,
         chain: ChainHash,
     ) -> Result<Option<i64>> {
         self.writes.fetch_add(1, Ordering::Relaxed);
@@ -706,7 +707,13 @@ impl Store for SqliteStore {
     }
 
     async fn audit_anchor(&self) -> Result<Option<(i64, [u8; 32])>> {
-        read_anchor(self.reader()).await
+        let value: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(AUDIT_ANCHOR)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db_error)?;
+        value.as_deref().map(parse_anchor).transpose()
     }
 
     async fn prune_audit(&self, before: Timestamp) -> Result<u64> {
@@ -945,18 +952,6 @@ impl Store for SqliteStore {
 
 // ---- helpers ------------------------------------------------------------------------------
 
-/// The audit anchor (see [`AUDIT_ANCHOR`]), read by the pool or inside a transaction.
-async fn read_anchor<'e>(
-    executor: impl sqlx::SqliteExecutor<'e>,
-) -> Result<Option<(i64, [u8; 32])>> {
-    let value: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-        .bind(AUDIT_ANCHOR)
-        .fetch_optional(executor)
-        .await
-        .map_err(db_error)?;
-    value.as_deref().map(parse_anchor).transpose()
-}
-
 /// The stored form of the audit anchor: the seq, 8 bytes big-endian, then the hash.
 fn parse_anchor(value: &[u8]) -> Result<(i64, [u8; 32])> {
     let (seq, hash) = value
@@ -1166,11 +1161,20 @@ mod tests {
             next[0] = next[0].wrapping_add(u8::try_from(json.len()).unwrap());
             next
         };
-        assert_eq!(store.append_audit(&[], chain).await.unwrap(), None);
-        let batch = [event("a"), event("b")];
-        assert_eq!(store.append_audit(&batch, chain).await.unwrap(), Some(2));
         assert_eq!(
-            store.append_audit(&[event("c")], chain).await.unwrap(),
+            store.append_audit(Arc::from([]), chain).await.unwrap(),
+            None
+        );
+        let batch = [event("a"), event("b")];
+        assert_eq!(
+            store.append_audit(batch.into(), chain).await.unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            store
+                .append_audit(Arc::from([event("c")]), chain)
+                .await
+                .unwrap(),
             Some(3)
         );
         let last = store.last_audit().await.unwrap().unwrap();
@@ -1178,7 +1182,7 @@ mod tests {
         assert_eq!(last.hash[0], 3 * 15, "each event chained on the one before");
         store.close().await;
         assert!(matches!(
-            store.append_audit(&[event("d")], chain).await,
+            store.append_audit(Arc::from([event("d")]), chain).await,
             Err(StoreError::Unavailable(_))
         ));
     }

@@ -118,7 +118,7 @@ async fn data_survives_close_and_reopen() {
     store.create_alias(&alias).await.unwrap();
     store.init_setting("dek", b"wrapped").await.unwrap();
     store
-        .append_audit(std::slice::from_ref(&event), conformance::test_chain)
+        .append_audit(std::slice::from_ref(&event).into(), conformance::test_chain)
         .await
         .unwrap();
     store.close().await;
@@ -378,7 +378,7 @@ async fn two_stores_on_one_file_extend_one_audit_chain() {
                         })
                         .collect();
                     store
-                        .append_audit(&events, conformance::test_chain)
+                        .append_audit(events.into(), conformance::test_chain)
                         .await
                         .unwrap();
                 }

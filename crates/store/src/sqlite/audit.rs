@@ -10,19 +10,19 @@
 //! `BEGIN IMMEDIATE`, orders the two, and the busy timeout makes either wait for the other.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
-use super::rows::hash_bytes;
+use super::rows::{closed, hash_bytes, sqlite_failure};
 use super::{AUDIT_ANCHOR, BUSY_TIMEOUT, parse_anchor};
 use crate::{ChainHash, NewAuditRecord, Result, StoreError};
 
 struct Job {
-    events: Vec<NewAuditRecord>,
+    events: Arc<[NewAuditRecord]>,
     chain: ChainHash,
     done: oneshot::Sender<Result<Option<i64>>>,
 }
@@ -59,7 +59,7 @@ impl Appender {
     /// seq once durable.
     pub(super) async fn append(
         &self,
-        events: &[NewAuditRecord],
+        events: Arc<[NewAuditRecord]>,
         chain: ChainHash,
     ) -> Result<Option<i64>> {
         if events.is_empty() {
@@ -67,7 +67,7 @@ impl Appender {
         }
         let (done, answer) = oneshot::channel();
         let job = Job {
-            events: events.to_vec(),
+            events,
             chain,
             done,
         };
@@ -89,10 +89,6 @@ impl Appender {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
-}
-
-fn closed() -> StoreError {
-    StoreError::Unavailable("the store is closed".into())
 }
 
 fn run(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
@@ -158,32 +154,10 @@ fn append(
     Ok(Some(seq))
 }
 
-/// The pool's classification of SQLite's result codes, for this connection's errors.
 fn sqlite_error(error: rusqlite::Error) -> StoreError {
     match error {
         rusqlite::Error::SqliteFailure(e, message) => {
-            let message = format!(
-                "sqlite error {}: {}",
-                e.extended_code,
-                message.unwrap_or_else(|| e.to_string())
-            );
-            match e.code {
-                // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE
-                rusqlite::ErrorCode::ConstraintViolation
-                    if matches!(e.extended_code, 1555 | 2067) =>
-                {
-                    StoreError::Conflict
-                }
-                rusqlite::ErrorCode::DatabaseBusy
-                | rusqlite::ErrorCode::DatabaseLocked
-                | rusqlite::ErrorCode::SystemIoFailure
-                | rusqlite::ErrorCode::DiskFull
-                | rusqlite::ErrorCode::CannotOpen
-                | rusqlite::ErrorCode::FileLockingProtocolFailed => {
-                    StoreError::Unavailable(message)
-                }
-                _ => StoreError::Other(message),
-            }
+            sqlite_failure(e.extended_code, &message.unwrap_or_else(|| e.to_string()))
         }
         other => StoreError::Other(format!("database driver error: {other}")),
     }

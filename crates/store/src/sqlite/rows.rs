@@ -153,6 +153,11 @@ fn timestamp(row: &SqliteRow, name: &'static str) -> Result<Timestamp> {
         .map_err(db_error)
 }
 
+/// A call on a store that was closed.
+pub(super) fn closed() -> StoreError {
+    StoreError::Unavailable("the store is closed".into())
+}
+
 /// Names the column, never its value: a row may hold anything.
 fn corrupt(column: &str) -> StoreError {
     StoreError::Other(format!("corrupt row: bad value in column {column}"))
@@ -166,8 +171,29 @@ const SQLITE_FULL: i32 = 13;
 const SQLITE_CANTOPEN: i32 = 14;
 const SQLITE_PROTOCOL: i32 = 15;
 
-/// Maps a driver error to the store's vocabulary. Messages carry SQLite's own text and codes,
-/// which name tables and columns but never the values bound to a statement.
+// Extended result codes of a key that exists already.
+const SQLITE_CONSTRAINT_PRIMARYKEY: i32 = 1555;
+const SQLITE_CONSTRAINT_UNIQUE: i32 = 2067;
+
+/// A failure SQLite reported (its extended result code and message) in the store's
+/// vocabulary, whichever driver passed it on. The message is SQLite's own text, which names
+/// tables and columns but never the values bound to a statement.
+pub(super) fn sqlite_failure(code: i32, message: &str) -> StoreError {
+    if matches!(
+        code,
+        SQLITE_CONSTRAINT_PRIMARYKEY | SQLITE_CONSTRAINT_UNIQUE
+    ) {
+        return StoreError::Conflict;
+    }
+    let message = format!("sqlite error {code}: {message}");
+    match code & 0xff {
+        SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN
+        | SQLITE_PROTOCOL => StoreError::Unavailable(message),
+        _ => StoreError::Other(message),
+    }
+}
+
+/// Maps a driver error to the store's vocabulary.
 pub(super) fn db_error(error: sqlx::Error) -> StoreError {
     match error {
         sqlx::Error::Database(e) => {
@@ -175,17 +201,12 @@ pub(super) fn db_error(error: sqlx::Error) -> StoreError {
                 return StoreError::Conflict;
             }
             let code = e.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-            let message = format!("sqlite error {code}: {}", e.message());
-            match code & 0xff {
-                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN
-                | SQLITE_PROTOCOL => StoreError::Unavailable(message),
-                _ => StoreError::Other(message),
-            }
+            sqlite_failure(code, e.message())
         }
         sqlx::Error::PoolTimedOut => {
             StoreError::Unavailable("timed out waiting for a database connection".into())
         }
-        sqlx::Error::PoolClosed => StoreError::Unavailable("the store is closed".into()),
+        sqlx::Error::PoolClosed => closed(),
         sqlx::Error::WorkerCrashed => StoreError::Unavailable("the database worker stopped".into()),
         sqlx::Error::Io(e) => StoreError::Unavailable(format!("io error: {}", e.kind())),
         sqlx::Error::ColumnDecode { index, .. } => {
