@@ -527,6 +527,29 @@ impl Service {
     }
 }
 
+/// An enabled multi-Region key with imported material (material 1 current), for tests.
+#[cfg(test)]
+pub(crate) fn external_multi_region_key(region: &str, key_id: trent_types::KeyId) -> KeyRecord {
+    KeyRecord {
+        region: trent_types::Region::parse(region).unwrap(),
+        account: trent_types::AccountId::parse("111122223333").unwrap(),
+        key_id,
+        description: String::new(),
+        key_spec: trent_types::KeySpec::SymmetricDefault,
+        key_usage: trent_types::KeyUsage::EncryptDecrypt,
+        origin: trent_types::Origin::External,
+        state: KeyState::Enabled,
+        creation_date: Timestamp::from_millis(0),
+        deletion_date: None,
+        pending_window_days: None,
+        policy: String::new(),
+        multi_region: true,
+        current_material: Some(MaterialId([1; 32])),
+        version: 1,
+        rotation: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,24 +665,7 @@ mod tests {
     }
 
     fn replica(imported: Vec<ImportedMaterialRecord>) -> RelatedImports {
-        let key = KeyRecord {
-            region: Region::parse("eu-west-1").unwrap(),
-            account: trent_types::AccountId::parse("111122223333").unwrap(),
-            key_id: KeyId::new_multi_region(),
-            description: String::new(),
-            key_spec: trent_types::KeySpec::SymmetricDefault,
-            key_usage: trent_types::KeyUsage::EncryptDecrypt,
-            origin: trent_types::Origin::External,
-            state: KeyState::Enabled,
-            creation_date: Timestamp::from_millis(0),
-            deletion_date: None,
-            pending_window_days: None,
-            policy: String::new(),
-            multi_region: true,
-            current_material: Some(MaterialId([1; 32])),
-            version: 1,
-            rotation: None,
-        };
+        let key = external_multi_region_key("eu-west-1", KeyId::new_multi_region());
         RelatedImports { key, imported }
     }
 

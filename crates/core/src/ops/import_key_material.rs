@@ -462,29 +462,15 @@ fn incorrect_material(message: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trent_types::{AccountId, KeyId, KeyState, KeyUsage, Origin, Region};
+    use trent_types::{KeyId, Region};
 
     const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
     fn key(region: &str) -> KeyRecord {
-        KeyRecord {
-            region: Region::parse(region).unwrap(),
-            account: AccountId::parse("111122223333").unwrap(),
-            key_id: KeyId::parse("mrk-1234abcd12ab34cd56ef1234567890ab").unwrap(),
-            description: String::new(),
-            key_spec: KeySpec::SymmetricDefault,
-            key_usage: KeyUsage::EncryptDecrypt,
-            origin: Origin::External,
-            state: KeyState::Enabled,
-            creation_date: NOW,
-            deletion_date: None,
-            pending_window_days: None,
-            policy: String::new(),
-            multi_region: true,
-            current_material: Some(MaterialId([1; 32])),
-            version: 1,
-            rotation: None,
-        }
+        crate::import::external_multi_region_key(
+            region,
+            KeyId::parse("mrk-1234abcd12ab34cd56ef1234567890ab").unwrap(),
+        )
     }
 
     fn row(region: &str, id: u8, state: KeyMaterialState) -> ImportedMaterialRecord {
